@@ -1,0 +1,109 @@
+# interlink-c: interLink's gateway and Slurm sidecar in C.
+# One non-recursive Makefile.  `make`, `make check`, `make demo`,
+# `make install PREFIX=DIR`, `make check SANITIZE=address,undefined`.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+B        ?= build
+CC       ?= gcc
+PKGS     := libmicrohttpd gnutls libcjson libcurl yaml-0.1 munge
+OPT      ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+            -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+CPPFLAGS += -D_GNU_SOURCE -Icommon -Iproto -Isidecar-slurm -Iinterlink-api
+CFLAGS   += -std=gnu11 $(OPT) $(WARN) -fno-strict-aliasing -pthread
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=$(SANITIZE)
+B        := build-san
+endif
+
+# Only probe pkg-config for targets that compile: `make demo`/`check` on
+# a fresh machine install the packages first.
+NEEDS_LIBS := $(filter-out deps clean help,$(or $(MAKECMDGOALS),all))
+ifneq ($(NEEDS_LIBS),)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA     := $(shell pkg-config --libs cmocka 2>/dev/null)
+endif
+CPPFLAGS += $(PKG_CFLAGS)
+SLURM_LIBS := -lslurm
+LIBS       := $(PKG_LIBS) -lm
+
+COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/text.c \
+              common/conf.c common/yamljson.c common/httpd.c
+PROTO_SRC  := proto/wire.c
+SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
+               sidecar-slurm/routes.c sidecar-slurm/podstore.c \
+               sidecar-slurm/jobscript.c sidecar-slurm/poller.c \
+               sidecar-slurm/logs.c sidecar-slurm/backend_slurm.c \
+               sidecar-slurm/slurm_api.c sidecar-slurm/munge_check.c
+GATEWAY_SRC := interlink-api/main.c interlink-api/gconf.c \
+               interlink-api/routes.c interlink-api/upstream.c \
+               interlink-api/transform.c
+ILCTL_SRC  := $(sort $(wildcard interlink-api/ilctl*.c))
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+BINS := $(B)/sidecar-slurm $(B)/interlink-api $(B)/ilctl
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,\
+                $(wildcard tests/unit/test_*.c))
+TEST_BINS := $(B)/tests/slurm_backend_check
+
+.PHONY: all deps install check unit demo bench clean help
+all: $(BINS)
+
+deps:
+	@bash tests/install-deps.sh
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/sidecar-slurm: $(call obj,$(SIDECAR_SRC) $(COMMON_SRC) $(PROTO_SRC))
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS)
+
+$(B)/interlink-api: $(call obj,$(GATEWAY_SRC) $(COMMON_SRC) $(PROTO_SRC))
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
+
+$(B)/ilctl: $(call obj,$(ILCTL_SRC) common/yamljson.c $(PROTO_SRC))
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
+
+# Unit tests: each links its own module list (see tests/unit/deps.mk).
+include tests/unit/deps.mk
+
+$(B)/tests/slurm_backend_check: \
+	$(call obj,tests/integration/slurm_backend_check.c \
+	  sidecar-slurm/backend_slurm.c sidecar-slurm/slurm_api.c \
+	  sidecar-slurm/munge_check.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS)
+
+unit: $(UNIT_TESTS)
+	@UNIT_ONLY=1 bash tests/run-tests.sh $(B)
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS)
+	@bash tests/run-tests.sh $(B)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash examples/demo.sh $(B)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/bench.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/interlink
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 proto/ilk_plugin.h \
+		$(DESTDIR)$(PREFIX)/include/interlink/plugin.h
+
+clean:
+	rm -rf build build-san
+
+help:
+	@echo "make [all|check|demo|bench|install PREFIX=DIR|clean]"
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,2 @@
+build/common/buf.o: common/buf.c common/buf.h
+common/buf.h:

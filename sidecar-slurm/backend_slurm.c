@@ -1,0 +1,387 @@
+/*
+ * sidecar-slurm/backend_slurm.c - the built-in Slurm backend.
+ *
+ * A thin adapter from the ilk ops table to slurm_api (libslurm) and
+ * munge_check (libmunge).  Its own work is the ABI discipline: refusing a
+ * foreign ABI major, reading only the fields an incoming struct's
+ * struct_size covers and writing only those an outgoing one covers, and
+ * keeping all state in the pointer init returns.
+ */
+#include "backend_slurm.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "munge_check.h"
+#include "slurm_api.h"
+
+#define BACKEND_NAME "backend/slurm"
+
+/* Does the struct at p (with a struct_size member) cover field? */
+#define COVERS(p, type, field)                                                 \
+	((p)->struct_size >=                                                   \
+	 offsetof(type, field) + sizeof(((type *)0)->field))
+
+struct backend_slurm {
+	const struct ilk_host *host; /* borrowed until fini */
+	char *partition;             /* Partition from the config, or NULL */
+	char *env_munge_socket;      /* $MUNGE_SOCKET at init, or NULL */
+
+	pthread_mutex_t lock; /* guards the two fields below */
+	/* munged socket and AuthType last reported by slurmctld, "" unknown */
+	char munge_socket[sizeof(((struct slurm_api_ctl *)0)->munge_socket)];
+	char auth_type[sizeof(((struct slurm_api_ctl *)0)->auth_type)];
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Log through the host when its table has a logger. */
+static void bs_log(const struct ilk_host *host, int level, const char *fmt,
+		   ...) __attribute__((format(printf, 3, 4)));
+
+static void bs_log(const struct ilk_host *host, int level, const char *fmt,
+		   ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!host || !COVERS(host, struct ilk_host, log) || !host->log)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	host->log(level, BACKEND_NAME ": %s", line);
+}
+
+static const char *host_config(const struct ilk_host *host, const char *key)
+{
+	if (!COVERS(host, struct ilk_host, config_get) || !host->config_get)
+		return NULL;
+	return host->config_get(key);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+static void state_free(struct backend_slurm *st)
+{
+	if (!st)
+		return;
+	free(st->partition);
+	free(st->env_munge_socket);
+	free(st);
+}
+
+/* Remember what slurmctld said about authentication, for ping. */
+static void remember_ctl(struct backend_slurm *st,
+			 const struct slurm_api_ctl *ctl)
+{
+	if (pthread_mutex_lock(&st->lock) != 0)
+		return; /* only a cache; the next ping refreshes it */
+	memcpy(st->munge_socket, ctl->munge_socket, sizeof(st->munge_socket));
+	memcpy(st->auth_type, ctl->auth_type, sizeof(st->auth_type));
+	(void)pthread_mutex_unlock(&st->lock);
+}
+
+static int bs_init(const struct ilk_host *host, void **ret_state, char *err,
+		   size_t errlen)
+{
+	struct backend_slurm *st;
+	struct slurm_api_ctl ctl;
+	const char *partition, *munge_env;
+	char msg[512];
+	int rc;
+
+	if (!host || !ret_state ||
+	    host->struct_size < offsetof(struct ilk_host, struct_size) +
+					sizeof(host->struct_size) ||
+	    host->abi_major != ILK_PLUGIN_ABI_MAJOR) {
+		set_err(err, errlen,
+			"%s: incompatible host (plugin ABI %d expected)",
+			BACKEND_NAME, ILK_PLUGIN_ABI_MAJOR);
+		return ILK_ERR_INVALID;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		set_err(err, errlen, "%s: out of memory", BACKEND_NAME);
+		return ILK_ERR_NOMEM;
+	}
+	st->host = host;
+	partition = host_config(host, "Partition");
+	st->partition = dup_or_null(partition);
+	/* init runs alone, so getenv is safe here and nowhere else */
+	munge_env = getenv("MUNGE_SOCKET");
+	st->env_munge_socket = dup_or_null(munge_env);
+	if ((partition && *partition && !st->partition) ||
+	    (munge_env && *munge_env && !st->env_munge_socket)) {
+		state_free(st);
+		set_err(err, errlen, "%s: out of memory", BACKEND_NAME);
+		return ILK_ERR_NOMEM;
+	}
+	if (pthread_mutex_init(&st->lock, NULL) != 0) {
+		state_free(st);
+		set_err(err, errlen, "%s: cannot create a mutex", BACKEND_NAME);
+		return ILK_ERR_INTERNAL;
+	}
+	rc = slurm_api_init(err, errlen);
+	if (rc != ILK_OK)
+		goto fail_mutex;
+
+	/*
+	 * Talk to slurmctld once: to learn munged's socket for ping, and to
+	 * catch a misspelt Partition now rather than at every submit.  A
+	 * controller that is down is not fatal: it may come back.
+	 */
+	rc = slurm_api_controller(&ctl, msg, sizeof(msg));
+	if (rc == ILK_OK) {
+		remember_ctl(st, &ctl);
+		if (st->partition) {
+			rc = slurm_api_partition_exists(st->partition, msg,
+							sizeof(msg));
+			if (rc == ILK_ERR_NOT_FOUND) {
+				set_err(err, errlen,
+					"configured Partition '%.64s' does "
+					"not exist in Slurm",
+					st->partition);
+				rc = ILK_ERR_INVALID;
+				goto fail_slurm;
+			}
+			if (rc != ILK_OK)
+				bs_log(host, ILK_LOG_WARNING,
+				       "cannot check Partition '%.64s', "
+				       "ignoring: %s",
+				       st->partition, msg);
+		}
+	} else {
+		bs_log(host, ILK_LOG_WARNING,
+		       "Slurm not usable yet, continuing: %s", msg);
+	}
+	bs_log(host, ILK_LOG_DEBUG, "initialised, default partition '%s'",
+	       st->partition ? st->partition : "(Slurm's default)");
+	*ret_state = st;
+	return ILK_OK;
+
+fail_slurm:
+	slurm_api_fini();
+fail_mutex:
+	(void)pthread_mutex_destroy(&st->lock);
+	state_free(st);
+	return rc;
+}
+
+static void bs_fini(void *state)
+{
+	struct backend_slurm *st = state;
+
+	if (!st)
+		return;
+	slurm_api_fini();
+	(void)pthread_mutex_destroy(&st->lock);
+	state_free(st);
+}
+
+static int bs_submit(void *state, const struct ilk_job_spec *spec,
+		     char ret_job_id[ILK_JOB_ID_MAX], char *err, size_t errlen)
+{
+	struct backend_slurm *st = state;
+	struct ilk_job_spec s;
+	size_t n;
+	int rc;
+
+	if (!st || !spec || !ret_job_id) {
+		set_err(err, errlen, "%s: submit called without a job",
+			BACKEND_NAME);
+		return ILK_ERR_INVALID;
+	}
+	/*
+	 * Take what the caller's struct covers; fields a smaller (older)
+	 * struct lacks keep their "default" zero.  The script and the
+	 * environment are required.
+	 */
+	if (!COVERS(spec, struct ilk_job_spec, env)) {
+		set_err(err, errlen, "%s: job description too short (%zu "
+			"bytes)", BACKEND_NAME, spec->struct_size);
+		return ILK_ERR_INVALID;
+	}
+	memset(&s, 0, sizeof(s));
+	n = spec->struct_size < sizeof(s) ? spec->struct_size : sizeof(s);
+	memcpy(&s, spec, n);
+	s.struct_size = sizeof(s);
+	if (!COVERS(spec, struct ilk_job_spec, partition) || !s.partition ||
+	    !*s.partition)
+		s.partition = st->partition;
+
+	rc = slurm_api_submit(&s, ret_job_id, err, errlen);
+	if (rc == ILK_OK)
+		bs_log(st->host, ILK_LOG_DEBUG,
+		       "submitted job %s for '%.64s' to partition '%.64s'",
+		       ret_job_id, s.tag ? s.tag : "",
+		       s.partition ? s.partition : "(default)");
+	return rc;
+}
+
+static int bs_cancel(void *state, const char *job_id, char *err,
+		     size_t errlen)
+{
+	int rc;
+
+	if (!state) {
+		set_err(err, errlen, "%s: not initialised", BACKEND_NAME);
+		return ILK_ERR_INVALID;
+	}
+	rc = slurm_api_cancel(job_id, err, errlen);
+	if (rc == ILK_OK)
+		bs_log(((struct backend_slurm *)state)->host, ILK_LOG_DEBUG,
+		       "cancelled job %s", job_id);
+	return rc;
+}
+
+static int bs_poll(void *state, ilk_job_visit_fn visit, void *ctx,
+		   char *err, size_t errlen)
+{
+	if (!state || !visit) {
+		set_err(err, errlen, "%s: poll called without a visitor",
+			BACKEND_NAME);
+		return ILK_ERR_INVALID;
+	}
+	return slurm_api_poll(visit, ctx, err, errlen);
+}
+
+/*
+ * Copy a whole struct into the caller's, limited to what the caller's
+ * struct_size covers, keeping the caller's struct_size.
+ */
+static void copy_out(void *dst, size_t dst_size, const void *src,
+		     size_t src_size)
+{
+	size_t n = dst_size < src_size ? dst_size : src_size;
+
+	if (n > sizeof(size_t))
+		memcpy((char *)dst + sizeof(size_t),
+		       (const char *)src + sizeof(size_t), n - sizeof(size_t));
+}
+
+static int bs_query(void *state, const char *job_id, struct ilk_job_info *ret,
+		    char *err, size_t errlen)
+{
+	struct ilk_job_info info;
+	int rc;
+
+	if (!state || !ret || ret->struct_size < sizeof(size_t)) {
+		set_err(err, errlen, "%s: query called without a result",
+			BACKEND_NAME);
+		return ILK_ERR_INVALID;
+	}
+	rc = slurm_api_query(job_id, &info, err, errlen);
+	if (rc == ILK_OK)
+		copy_out(ret, ret->struct_size, &info, sizeof(info));
+	return rc;
+}
+
+static int bs_ping(void *state, struct ilk_capacity *ret, char *err,
+		   size_t errlen)
+{
+	struct backend_slurm *st = state;
+	struct slurm_api_ctl ctl;
+	struct ilk_capacity cap;
+	char socket[sizeof(st->munge_socket)];
+	char ctl_err[512];
+	bool use_munge;
+	int ctl_rc, rc;
+
+	if (!st || !ret || ret->struct_size < sizeof(size_t)) {
+		set_err(err, errlen, "%s: ping called without a result",
+			BACKEND_NAME);
+		return ILK_ERR_INVALID;
+	}
+	memset(&ctl, 0, sizeof(ctl));
+	ctl_rc = slurm_api_controller(&ctl, ctl_err, sizeof(ctl_err));
+	if (ctl_rc == ILK_OK)
+		remember_ctl(st, &ctl);
+
+	/*
+	 * Check munged even when slurmctld answered: it names the real
+	 * cause when authentication breaks.  The socket is the one Slurm
+	 * uses (AuthInfo, last seen), else $MUNGE_SOCKET, else libmunge's
+	 * default.
+	 */
+	socket[0] = '\0';
+	use_munge = true;
+	if (pthread_mutex_lock(&st->lock) == 0) {
+		memcpy(socket, st->munge_socket, sizeof(socket));
+		if (st->auth_type[0] && strcmp(st->auth_type, "auth/munge"))
+			use_munge = false;
+		(void)pthread_mutex_unlock(&st->lock);
+	}
+	if (!socket[0] && st->env_munge_socket)
+		(void)snprintf(socket, sizeof(socket), "%s",
+			       st->env_munge_socket);
+	if (use_munge && munge_check(socket, err, errlen) != 0)
+		return ILK_ERR_UNAVAILABLE;
+	if (ctl_rc != ILK_OK) {
+		set_err(err, errlen, "%s", ctl_err);
+		return ctl_rc;
+	}
+
+	rc = slurm_api_capacity(st->partition, &cap, err, errlen);
+	if (rc != ILK_OK)
+		return rc;
+	/*
+	 * MaxJobCount is the number of jobs slurmctld holds at once, the
+	 * site's hard bound on pods; pending ones just queue.
+	 */
+	cap.pods = ctl.max_jobs ? ctl.max_jobs : cap.cpus;
+	copy_out(ret, ret->struct_size, &cap, sizeof(cap));
+	return ILK_OK;
+}
+
+static const struct ilk_backend_ops backend_slurm_ops = {
+	.abi_major = ILK_PLUGIN_ABI_MAJOR,
+	.abi_minor = ILK_PLUGIN_ABI_MINOR,
+	.struct_size = sizeof(struct ilk_backend_ops),
+	.name = BACKEND_NAME,
+	.flags = 0,
+	.init = bs_init,
+	.fini = bs_fini,
+	.submit = bs_submit,
+	.cancel = bs_cancel,
+	.poll = bs_poll,
+	.query = bs_query,
+	.ping = bs_ping,
+};
+
+const struct ilk_backend_ops *backend_slurm_entry(uint32_t host_abi_major,
+						  uint32_t host_abi_minor,
+						  const struct ilk_host *host)
+{
+	(void)host_abi_minor; /* minors only append; any one will do */
+	/*
+	 * No logging on refusal: under another major the host table's
+	 * layout is unknown, so not even host->log may be called.  The
+	 * loader reports the NULL.
+	 */
+	if (host_abi_major != ILK_PLUGIN_ABI_MAJOR || !host ||
+	    host->struct_size < offsetof(struct ilk_host, struct_size) +
+					sizeof(host->struct_size) ||
+	    host->abi_major != ILK_PLUGIN_ABI_MAJOR)
+		return NULL;
+	return &backend_slurm_ops;
+}

@@ -1,0 +1,264 @@
+/* sidecar-slurm/jobscript.c - see jobscript.h */
+#include "jobscript.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+
+#define IMAGE_ROOT_ANNOTATION "slurm-job.vk.io/image-root"
+
+/* Shell functions shared by every pod's script. */
+static const char script_prelude[] =
+	"set -u\n"
+	"exec </dev/null\n"
+	"ilk_status() { # FILE CODE: publish an exit code atomically\n"
+	"\tprintf '%s\\n' \"$2\" >\"$1.status.tmp\" &&"
+	" mv -f \"$1.status.tmp\" \"$1.status\"\n"
+	"}\n"
+	"ilk_run() { # KIND NAME CMD...: run one container\n"
+	"\tlocal kind=$1 name=$2 rc\n"
+	"\tshift 2\n"
+	"\t\"$@\" </dev/null >>\"$kind-$name.out\" 2>&1\n"
+	"\trc=$?\n"
+	"\tilk_status \"$kind-$name\" \"$rc\"\n"
+	"\treturn \"$rc\"\n"
+	"}\n"
+	"ilk_pids=()\n"
+	"ilk_stop() { # forward a cancellation to the containers\n"
+	"\ttrap - TERM INT\n"
+	"\t[ ${#ilk_pids[@]} -gt 0 ] && kill -TERM \"${ilk_pids[@]}\""
+	" 2>/dev/null\n"
+	"\twait\n"
+	"\texit 143\n"
+	"}\n"
+	"trap ilk_stop TERM INT\n";
+
+static const char script_epilogue[] =
+	"ilk_rc=0\n"
+	"for ilk_pid in \"${ilk_pids[@]}\"; do\n"
+	"\twait \"$ilk_pid\"\n"
+	"\tilk_c=$?\n"
+	"\t[ \"$ilk_c\" -gt \"$ilk_rc\" ] && ilk_rc=$ilk_c\n"
+	"done\n"
+	"exit \"$ilk_rc\"\n";
+
+static bool has_scheme(const char *s)
+{
+	const char *p = s;
+
+	if (!isalpha((unsigned char)*p))
+		return false;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+	       *p == '.')
+		p++;
+	return strncmp(p, "://", 3) == 0;
+}
+
+int jobscript_image(const struct jobscript_conf *c,
+		    const struct wire_pod *pod, const char *image,
+		    struct buf *out)
+{
+	const char *prefix = wire_pod_annotation(pod, IMAGE_ROOT_ANNOTATION);
+	int r;
+
+	if (!prefix)
+		prefix = c->image_prefix ? c->image_prefix : "";
+	if (image[0] != '/' && !has_scheme(image)) {
+		r = buf_puts(out, prefix);
+		if (r < 0)
+			return r;
+	}
+	return buf_puts(out, image);
+}
+
+static int check_container(const struct wire_container *ct, bool init,
+			   char *err, size_t errlen)
+{
+	const char *kind = init ? "init container" : "container";
+
+	if (!text_is_dns_label(ct->name)) {
+		snprintf(err, errlen,
+			 "%s name '%.64s' is not a valid name (lowercase "
+			 "letters, digits and '-', at most 63)",
+			 kind, ct->name ? ct->name : "");
+		return -1;
+	}
+	if (!ct->image || !*ct->image) {
+		snprintf(err, errlen, "%s '%s' has no image", kind, ct->name);
+		return -1;
+	}
+	if (!text_is_printable(ct->image)) {
+		snprintf(err, errlen, "%s '%s': image contains control "
+			 "characters", kind, ct->name);
+		return -1;
+	}
+	for (size_t i = 0; i < ct->n_env; i++) {
+		if (!text_is_env_name(ct->env[i].name)) {
+			char name[80];
+
+			text_sanitize(ct->env[i].name, name, sizeof(name));
+			snprintf(err, errlen,
+				 "%s '%s': environment variable name '%s' is "
+				 "not valid",
+				 kind, ct->name, name);
+			return -1;
+		}
+	}
+	if (ct->working_dir && ct->working_dir[0] != '/') {
+		snprintf(err, errlen,
+			 "%s '%s': workingDir must be an absolute path", kind,
+			 ct->name);
+		return -1;
+	}
+	return 0;
+}
+
+int jobscript_validate(const struct wire_pod *pod, char *err, size_t errlen)
+{
+	size_t n = wire_pod_n_all_containers(pod);
+
+	if (pod->n_containers == 0) {
+		snprintf(err, errlen, "the pod has no containers");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool init;
+		const struct wire_container *ct =
+			wire_pod_container_at(pod, i, &init);
+
+		if (check_container(ct, init, err, errlen) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++) {
+			bool ji;
+			const struct wire_container *o =
+				wire_pod_container_at(pod, j, &ji);
+
+			if (strcmp(o->name, ct->name) == 0) {
+				snprintf(err, errlen,
+					 "two containers are named '%s'",
+					 ct->name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int jobscript_envfile(const struct wire_container *ct, struct buf *out)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ct->n_env; i++) {
+		const char *v = ct->env[i].value ? ct->env[i].value : "";
+
+		r = buf_printf(out, "%s=", ct->env[i].name);
+		if (r == 0)
+			r = buf_append_shquoted(out, v, strlen(v));
+		if (r == 0)
+			r = buf_puts(out, "\n");
+	}
+	return r;
+}
+
+static int word(struct buf *out, const char *s)
+{
+	int r = buf_puts(out, " ");
+
+	return r < 0 ? r : buf_append_shquoted(out, s, strlen(s));
+}
+
+static int container_line(const struct jobscript_conf *c,
+			  const struct wire_pod *pod, const char *dir,
+			  const struct wire_container *ct, bool init,
+			  const struct jobscript_mounts *m, struct buf *out)
+{
+	struct buf tmp;
+	int r;
+
+	buf_init(&tmp, 1 << 20);
+	r = buf_printf(out, "ilk_run %s", init ? "init" : "run");
+	if (r == 0)
+		r = word(out, ct->name);
+	if (r == 0)
+		r = word(out, c->runtime);
+	if (r == 0)
+		r = word(out, ct->n_command ? "exec" : "run");
+	for (size_t i = 0; r == 0 && i < c->n_default_options; i++)
+		r = word(out, c->default_options[i]);
+	if (r == 0 && ct->n_env) {
+		r = buf_printf(&tmp, "%s/%s_envfile.properties", dir,
+			       ct->name);
+		if (r == 0)
+			r = word(out, "--env-file");
+		if (r == 0)
+			r = word(out, buf_str(&tmp));
+	}
+	for (size_t i = 0; r == 0 && m && i < m->n; i++) {
+		buf_reset(&tmp);
+		r = buf_printf(&tmp, "%s:%s:%s", m->v[i].host, m->v[i].ctr,
+			       m->v[i].read_only ? "ro" : "rw");
+		if (r == 0)
+			r = word(out, "--bind");
+		if (r == 0)
+			r = word(out, buf_str(&tmp));
+	}
+	if (r == 0 && ct->working_dir) {
+		r = word(out, "--pwd");
+		if (r == 0)
+			r = word(out, ct->working_dir);
+	}
+	if (r == 0) {
+		buf_reset(&tmp);
+		r = jobscript_image(c, pod, ct->image, &tmp);
+		if (r == 0)
+			r = word(out, buf_str(&tmp));
+	}
+	for (size_t i = 0; r == 0 && i < ct->n_command; i++)
+		r = word(out, ct->command[i]);
+	for (size_t i = 0; r == 0 && i < ct->n_args; i++)
+		r = word(out, ct->args[i]);
+	if (r == 0)
+		r = buf_puts(out, init ? " || exit \"$?\"\n" :
+					 " &\nilk_pids+=(\"$!\")\n");
+	buf_done(&tmp);
+	return r;
+}
+
+int jobscript_build(const struct jobscript_conf *c,
+		    const struct wire_pod *pod, const char *dir,
+		    const struct jobscript_mounts *mounts, struct buf *out)
+{
+	size_t n = wire_pod_n_all_containers(pod);
+	char safe_name[256];
+	int r;
+
+	text_sanitize(pod->name, safe_name, sizeof(safe_name));
+	r = buf_printf(out, "#!%s\n", c->bash_path);
+	if (r == 0)
+		r = buf_printf(out,
+			       "# pod %s/%s uid %s, generated by sidecar-slurm"
+			       "\n",
+			       pod->namespace, safe_name, pod->uid);
+	if (r == 0)
+		r = buf_puts(out, "cd");
+	if (r == 0)
+		r = word(out, dir);
+	if (r == 0)
+		r = buf_puts(out, " || exit 1\n");
+	if (r == 0)
+		r = buf_puts(out, script_prelude);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		bool init;
+		const struct wire_container *ct =
+			wire_pod_container_at(pod, i, &init);
+
+		r = container_line(c, pod, dir, ct, init,
+				   mounts ? &mounts[i] : NULL, out);
+	}
+	if (r == 0)
+		r = buf_puts(out, script_epilogue);
+	return r;
+}

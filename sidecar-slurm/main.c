@@ -1,0 +1,209 @@
+/*
+ * sidecar-slurm - runs Kubernetes pods as Slurm jobs.
+ *
+ * Lifecycle: arguments -> configuration -> backend init -> pod store ->
+ * status poller -> listeners -> wait for SIGTERM/SIGINT -> the same in
+ * reverse.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend_slurm.h"
+#include "httpd.h"
+#include "log.h"
+#include "sidecar.h"
+#include "text.h"
+
+static const struct sconf *host_conf; /* for host_config_get only */
+
+static void host_log(int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_emit(level, "backend", "%s", msg);
+}
+
+static const char *host_config_get(const char *key)
+{
+	return host_conf ? sconf_raw_get(host_conf, key) : NULL;
+}
+
+static const struct ilk_host host = {
+	.abi_major = ILK_PLUGIN_ABI_MAJOR,
+	.abi_minor = ILK_PLUGIN_ABI_MINOR,
+	.struct_size = sizeof(struct ilk_host),
+	.log = host_log,
+	.config_get = host_config_get,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: sidecar-slurm [-c FILE] [-t] [-T] [-v] [-h] [-V]\n"
+		"Run Kubernetes pods as Slurm jobs, serving the interLink "
+		"plugin API.\n\n"
+		"  -c FILE  configuration (default $SLURMCONFIGPATH or %s)\n"
+		"  -t       check the configuration and exit\n"
+		"  -T       print the effective configuration and exit\n"
+		"  -v       verbose logging\n"
+		"  -V       print the version\n",
+		SCONF_DEFAULT_PATH);
+}
+
+static struct httpd *start_tcp(struct sidecar *sc, char *err, size_t errlen)
+{
+	struct sconf *c = &sc->conf;
+	struct httpd_conf hc = {0};
+	uint64_t port;
+
+	if (!c->sidecar_port || !*c->sidecar_port)
+		return NULL;
+	if (text_parse_u64(c->sidecar_port, 65535, &port) < 0) {
+		snprintf(err, errlen, "SidecarPort: '%s' is not a port",
+			 c->sidecar_port);
+		return NULL;
+	}
+	hc.name = c->tls_enabled ? "plugin API (mTLS)" : "plugin API";
+	hc.host = c->sidecar_address;
+	hc.port = (uint16_t)port;
+	hc.tls = c->tls_enabled;
+	hc.cert_file = c->tls_cert_file;
+	hc.key_file = c->tls_key_file;
+	hc.ca_file = c->tls_ca_file;
+	hc.max_body = (size_t)c->max_body_bytes;
+	hc.idle_timeout_s = (unsigned)c->idle_timeout_s;
+	return httpd_start(&hc, sidecar_routes, sc, err, errlen);
+}
+
+static struct httpd *start_unix(struct sidecar *sc, char *err, size_t errlen)
+{
+	struct sconf *c = &sc->conf;
+	struct httpd_conf hc = {0};
+
+	if (!c->socket || !*c->socket)
+		return NULL;
+	hc.name = "plugin API (unix)";
+	hc.unix_socket = true;
+	hc.unix_path = c->socket + strlen("unix://");
+	hc.max_body = (size_t)c->max_body_bytes;
+	hc.idle_timeout_s = (unsigned)c->idle_timeout_s;
+	return httpd_start(&hc, sidecar_routes, sc, err, errlen);
+}
+
+int main(int argc, char **argv)
+{
+	static struct sidecar sc;
+	const char *path = NULL;
+	bool check = false, print = false, verbose = false;
+	struct httpd *tcp = NULL, *unx = NULL;
+	char err[1024] = "";
+	sigset_t sigs;
+	int opt, sig = 0, rc = 1;
+
+	log_set_ident("sidecar-slurm");
+	while ((opt = getopt(argc, argv, "c:tTvhV")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 't': check = true; break;
+		case 'T': print = true; break;
+		case 'v': verbose = true; break;
+		case 'V': printf("sidecar-slurm %s\n", ILK_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (sconf_load(&sc.conf, path, err, sizeof(err)) < 0) {
+		log_error("configuration: %s", err);
+		return 1;
+	}
+	if (check || print) {
+		if (print)
+			conf_print(sconf_table, &sc.conf, stdout);
+		else
+			printf("configuration OK\n");
+		sconf_free(&sc.conf);
+		return 0;
+	}
+	log_apply_flags(sc.conf.verbose || verbose, sc.conf.errors_only);
+	/* every thread inherits this mask; only sigwait below sees them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	host_conf = &sc.conf;
+	pthread_mutex_init(&sc.backend_lock, NULL);
+	pthread_mutex_init(&sc.create_lock, NULL);
+	sc.js.runtime = sc.conf.singularity_path;
+	sc.js.default_options = sc.conf.singularity_default_options.v;
+	sc.js.n_default_options = sc.conf.singularity_default_options.n;
+	sc.js.image_prefix = sc.conf.image_prefix;
+	sc.js.bash_path = sc.conf.bash_path;
+
+	sc.ops = backend_slurm_entry(ILK_PLUGIN_ABI_MAJOR, ILK_PLUGIN_ABI_MINOR,
+				     &host);
+	if (!sc.ops || sc.ops->init(&host, &sc.bstate, err, sizeof(err)) !=
+			       ILK_OK) {
+		log_error("backend: %s", sc.ops ? err : "refused this host");
+		goto out;
+	}
+	sc.serial = sc.ops->flags & ILK_BACKEND_SERIAL;
+	log_info("backend %s ready", sc.ops->name);
+	sc.store = podstore_open(sc.conf.data_root, err, sizeof(err));
+	if (!sc.store) {
+		log_error("%s", err);
+		goto out;
+	}
+	sc.poller = poller_start(sc.ops, sc.bstate, sc.conf.poll_interval_ms,
+				 sidecar_after_poll, &sc);
+	if (!sc.poller) {
+		log_error("cannot start the status poller");
+		goto out;
+	}
+	tcp = start_tcp(&sc, err, sizeof(err));
+	if (!tcp && err[0]) {
+		log_error("TCP listener: %s", err);
+		goto out;
+	}
+	unx = start_unix(&sc, err, sizeof(err));
+	if (!unx && err[0]) {
+		log_error("unix socket listener: %s", err);
+		goto out;
+	}
+	if (!tcp && !unx) {
+		log_error("nothing to listen on: set SidecarPort or Socket");
+		goto out;
+	}
+	if (tcp)
+		log_notice("listening on %s://%s:%u", sc.conf.tls_enabled ?
+			   "https" : "http", sc.conf.sidecar_address,
+			   httpd_port(tcp));
+	if (unx)
+		log_notice("listening on %s", sc.conf.socket);
+	if (!sc.conf.tls_enabled && tcp)
+		log_warn("the TCP listener has no TLS: anyone who can reach "
+			 "it can run jobs");
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	log_notice("signal %d: shutting down", sig);
+	rc = 0;
+out:
+	httpd_stop(tcp);
+	httpd_stop(unx);
+	poller_stop(sc.poller);
+	podstore_close(sc.store);
+	if (sc.ops && sc.ops->fini)
+		sc.ops->fini(sc.bstate);
+	sconf_free(&sc.conf);
+	return rc;
+}

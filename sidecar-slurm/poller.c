@@ -1,0 +1,201 @@
+/* sidecar-slurm/poller.c - see poller.h */
+#include "poller.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+struct snapshot {
+	struct ilk_job_info *v;
+	size_t n, cap;
+};
+
+struct poller {
+	const struct ilk_backend_ops *ops;
+	void *bstate;
+	int64_t interval_ms;
+	poller_after_fn after;
+	void *ctx;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	bool kicked;
+	bool ok;            /* the last poll succeeded */
+	char error[256];    /* why it failed */
+	struct snapshot cur;
+	uint64_t generation;
+};
+
+static void visit(void *ctx, const struct ilk_job_info *job)
+{
+	struct snapshot *s = ctx;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct ilk_job_info *nv = realloc(s->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return; /* the snapshot is short; next poll retries */
+		s->v = nv;
+		s->cap = cap;
+	}
+	s->v[s->n] = *job;
+	s->v[s->n].struct_size = sizeof(struct ilk_job_info);
+	s->n++;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct ilk_job_info *x = a, *y = b;
+	size_t lx = strlen(x->job_id), ly = strlen(y->job_id);
+
+	/* numeric ids sort by length first, then lexically */
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return strcmp(x->job_id, y->job_id);
+}
+
+static void poll_once(struct poller *p)
+{
+	struct snapshot s = {0};
+	char err[256] = "";
+	int r;
+
+	r = p->ops->poll(p->bstate, visit, &s, err, sizeof(err));
+	pthread_mutex_lock(&p->lock);
+	if (r != ILK_OK) {
+		if (p->ok || strcmp(p->error, err) != 0)
+			log_error("status poll failed: %s", err);
+		p->ok = false;
+		snprintf(p->error, sizeof(p->error), "%s", err);
+		pthread_mutex_unlock(&p->lock);
+		free(s.v);
+		return;
+	}
+	if (!p->ok && p->generation)
+		log_notice("status poll works again");
+	qsort(s.v, s.n, sizeof(*s.v), by_id);
+	free(p->cur.v);
+	p->cur = s;
+	p->ok = true;
+	p->error[0] = '\0';
+	p->generation++;
+	pthread_mutex_unlock(&p->lock);
+	if (p->after)
+		p->after(p->ctx, p);
+}
+
+static void *run(void *arg)
+{
+	struct poller *p = arg;
+
+	for (;;) {
+		struct timespec ts;
+
+		poll_once(p);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += p->interval_ms / 1000;
+		ts.tv_nsec += (p->interval_ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop && !p->kicked)
+			if (pthread_cond_timedwait(&p->cond, &p->lock, &ts) ==
+			    ETIMEDOUT)
+				break;
+		p->kicked = false;
+		if (p->stop) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+struct poller *poller_start(const struct ilk_backend_ops *ops, void *bstate,
+			    int64_t interval_ms, poller_after_fn after,
+			    void *ctx)
+{
+	struct poller *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->ops = ops;
+	p->bstate = bstate;
+	p->interval_ms = interval_ms;
+	p->after = after;
+	p->ctx = ctx;
+	snprintf(p->error, sizeof(p->error), "no status poll yet");
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	if (pthread_create(&p->thread, NULL, run, p) != 0) {
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->cond);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void poller_stop(struct poller *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	free(p->cur.v);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p);
+}
+
+void poller_kick(struct poller *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->kicked = true;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int poller_lookup(struct poller *p, const char *job_id,
+		  struct ilk_job_info *ret, char *err, size_t errlen)
+{
+	struct ilk_job_info key;
+	const struct ilk_job_info *hit;
+	int r;
+
+	snprintf(key.job_id, sizeof(key.job_id), "%s", job_id);
+	pthread_mutex_lock(&p->lock);
+	if (!p->ok) {
+		snprintf(err, errlen, "%s", p->error);
+		r = -EAGAIN;
+	} else {
+		hit = bsearch(&key, p->cur.v, p->cur.n, sizeof(key), by_id);
+		if (hit)
+			*ret = *hit;
+		r = hit ? 0 : -ENOENT;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+uint64_t poller_generation(struct poller *p)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&p->lock);
+	g = p->generation;
+	pthread_mutex_unlock(&p->lock);
+	return g;
+}

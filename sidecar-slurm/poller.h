@@ -1,0 +1,37 @@
+/*
+ * sidecar-slurm/poller.h - one background thread asks the backend for every
+ * job once per interval (Slurm: one slurm_load_jobs call) and keeps the
+ * answer as a table indexed by job id.  /status reads the table; it never
+ * talks to the batch system itself.
+ */
+#ifndef SIDECAR_POLLER_H
+#define SIDECAR_POLLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ilk_plugin.h"
+
+struct poller;
+
+/* Called by the poller thread after each successful poll. */
+typedef void (*poller_after_fn)(void *ctx, struct poller *p);
+
+struct poller *poller_start(const struct ilk_backend_ops *ops, void *bstate,
+			    int64_t interval_ms, poller_after_fn after,
+			    void *ctx);
+void poller_stop(struct poller *p);
+/* Poll again now instead of waiting for the interval. */
+void poller_kick(struct poller *p);
+/*
+ * Copy the job's info from the latest snapshot: 0; -ENOENT when the
+ * batch system did not report the job; -EAGAIN when there is no good
+ * snapshot (the last poll failed: err says why).
+ */
+int poller_lookup(struct poller *p, const char *job_id,
+		  struct ilk_job_info *ret, char *err, size_t errlen);
+/* Number of polls done so far (tests and metrics). */
+uint64_t poller_generation(struct poller *p);
+
+#endif /* SIDECAR_POLLER_H */

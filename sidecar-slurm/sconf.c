@@ -1,0 +1,157 @@
+/* sidecar-slurm/sconf.c - see sconf.h */
+#include "sconf.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define OFF(f) offsetof(struct sconf, f)
+#define UPSTREAM_ONLY "accepted for compatibility with the Go plugin; no effect"
+
+static const struct conf_key tls_table[] = {
+	{"Enabled", CONF_BOOL, OFF(tls_enabled), "false", 0, 0, NULL,
+	 "serve the plugin API over TLS, requiring client certificates"},
+	{"CertFile", CONF_STRING, OFF(tls_cert_file), NULL, 0, 0, NULL,
+	 "server certificate (PEM)"},
+	{"KeyFile", CONF_STRING, OFF(tls_key_file), NULL, 0, 0, NULL,
+	 "server key (PEM)"},
+	{"CACertFile", CONF_STRING, OFF(tls_ca_file), NULL, 0, 0, NULL,
+	 "CA whose client certificates are accepted (PEM)"},
+	{NULL, CONF_END, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const struct conf_key sconf_table[] = {
+	{"SidecarPort", CONF_STRING, OFF(sidecar_port), "4000", 0, 0, NULL,
+	 "TCP port of the plugin API (env SIDECARPORT)"},
+	{"SidecarAddress", CONF_STRING, OFF(sidecar_address), "127.0.0.1", 0,
+	 0, NULL, "address the TCP listener binds"},
+	{"Socket", CONF_STRING, OFF(socket), NULL, 0, 0, NULL,
+	 "unix:///path: also serve plain HTTP on this unix socket"},
+	{"DataRootFolder", CONF_STRING, OFF(data_root),
+	 "/var/lib/interlink/pods", 0, 0, NULL,
+	 "per-pod folders; must be shared with the compute nodes"},
+	{"SingularityPath", CONF_STRING, OFF(singularity_path), "apptainer", 0,
+	 0, NULL, "container runtime binary (apptainer or singularity)"},
+	{"SingularityDefaultOptions", CONF_STRLIST,
+	 OFF(singularity_default_options), NULL, 0, 0, NULL,
+	 "options on every runtime command line "
+	 "(default --nv --no-eval --containall)"},
+	{"ImagePrefix", CONF_STRING, OFF(image_prefix), "", 0, 0, NULL,
+	 "prepended to image names without a scheme, e.g. docker://"},
+	{"BashPath", CONF_STRING, OFF(bash_path), "/bin/bash", 0, 0, NULL,
+	 "shell of the job script"},
+	{"VerboseLogging", CONF_BOOL, OFF(verbose), "false", 0, 0, NULL,
+	 "debug logging"},
+	{"ErrorsOnlyLogging", CONF_BOOL, OFF(errors_only), "false", 0, 0, NULL,
+	 "log errors only"},
+	{"TLS", CONF_SECTION, 0, NULL, 0, 0, tls_table, "TCP listener TLS"},
+	{"Partition", CONF_STRING, OFF(partition), NULL, 0, 0, NULL,
+	 "Slurm partition for pods (default: the cluster's default)"},
+	{"StatusPollIntervalMs", CONF_INT, OFF(poll_interval_ms), "1000", 100,
+	 600000, NULL, "how often one slurm_load_jobs call refreshes status"},
+	{"DefaultCPUs", CONF_INT, OFF(default_cpus), "1", 1, 4096, NULL,
+	 "CPUs of a pod without cpu limits or requests"},
+	{"DefaultMemoryMB", CONF_INT, OFF(default_memory_mb), "0", 0,
+	 INT64_C(1) << 40, NULL,
+	 "memory of a pod without memory limits (0: Slurm's default)"},
+	{"MaxBodyBytes", CONF_INT, OFF(max_body_bytes), "16777216", 1024,
+	 INT64_C(1) << 30, NULL, "largest request body accepted"},
+	{"IdleTimeoutSeconds", CONF_INT, OFF(idle_timeout_s), "30", 1, 3600,
+	 NULL, "idle keep-alive connections are closed after this"},
+	{"SbatchPath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"ScancelPath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"SqueuePath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"SinfoPath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"SingularityPrefix", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"ExportPodData", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"Namespace", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"VKConfigPath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"ContainerRuntime", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{NULL, CONF_END, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const char *const default_options[] = {"--nv", "--no-eval",
+					      "--containall"};
+
+static int check(struct sconf *c, char *err, size_t errlen)
+{
+	struct conf_strlist *o = &c->singularity_default_options;
+
+	if (!c->data_root || c->data_root[0] != '/') {
+		snprintf(err, errlen,
+			 "DataRootFolder: must be an absolute path");
+		return -1;
+	}
+	if (o->n == 0 && !sconf_raw_get(c, "SingularityDefaultOptions")) {
+		o->v = calloc(3, sizeof(char *));
+		if (!o->v)
+			goto oom;
+		for (size_t i = 0; i < 3; i++) {
+			o->v[i] = strdup(default_options[i]);
+			if (!o->v[i])
+				goto oom;
+			o->n = i + 1;
+		}
+	}
+	if (c->socket && *c->socket && strncmp(c->socket, "unix://", 7) != 0) {
+		snprintf(err, errlen, "Socket: must start with unix://");
+		return -1;
+	}
+	if (c->tls_enabled) {
+		const char *files[] = {c->tls_cert_file, c->tls_key_file,
+				       c->tls_ca_file};
+		const char *names[] = {"TLS.CertFile", "TLS.KeyFile",
+				       "TLS.CACertFile"};
+
+		for (int i = 0; i < 3; i++) {
+			if (!files[i] || !*files[i]) {
+				snprintf(err, errlen,
+					 "%s: required when TLS.Enabled is "
+					 "true",
+					 names[i]);
+				return -1;
+			}
+			if (access(files[i], R_OK) < 0) {
+				snprintf(err, errlen, "%s: cannot read '%s'",
+					 names[i], files[i]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int sconf_load(struct sconf *c, const char *path, char *err, size_t errlen)
+{
+	const char *env;
+
+	if (!path)
+		path = getenv("SLURMCONFIGPATH");
+	if (!path || !*path)
+		path = SCONF_DEFAULT_PATH;
+	if (conf_load(sconf_table, c, path, &c->raw, err, errlen) < 0)
+		return -1;
+	env = getenv("SIDECARPORT");
+	if (env && *env &&
+	    conf_set(sconf_table, c, "SidecarPort", env, err, errlen) < 0)
+		return -1;
+	return check(c, err, errlen);
+}
+
+void sconf_free(struct sconf *c)
+{
+	conf_free(sconf_table, c);
+	cJSON_Delete(c->raw);
+	c->raw = NULL;
+}
+
+const char *sconf_raw_get(const struct sconf *c, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->raw, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}

@@ -1,0 +1,53 @@
+/*
+ * sidecar-slurm/sconf.h - SlurmConfig.yaml, with upstream's key names.
+ */
+#ifndef SIDECAR_SCONF_H
+#define SIDECAR_SCONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "conf.h"
+
+#define SCONF_DEFAULT_PATH "/etc/interlink/SlurmConfig.yaml"
+
+struct sconf {
+	char *sidecar_port;  /* SidecarPort */
+	char *sidecar_address; /* SidecarAddress */
+	char *socket;        /* Socket: unix:///path */
+	char *data_root;     /* DataRootFolder */
+	char *singularity_path;
+	struct conf_strlist singularity_default_options;
+	char *image_prefix;
+	char *bash_path;
+	bool verbose;
+	bool errors_only;
+	bool tls_enabled;
+	char *tls_cert_file;
+	char *tls_key_file;
+	char *tls_ca_file;
+	char *partition;
+	int64_t poll_interval_ms;
+	int64_t default_cpus;
+	int64_t default_memory_mb;
+	int64_t max_body_bytes;
+	int64_t idle_timeout_s;
+	cJSON *raw; /* the file as read (strings mode) */
+};
+
+extern const struct conf_key sconf_table[];
+
+/*
+ * Load the file at path (or $SLURMCONFIGPATH, or the default when path is
+ * NULL), apply env overrides (SIDECARPORT) and check the result.
+ * Returns 0 or -1 with the reason in err.
+ */
+int sconf_load(struct sconf *c, const char *path, char *err, size_t errlen);
+void sconf_free(struct sconf *c);
+/* A top-level key's text value from the raw file, or NULL. */
+const char *sconf_raw_get(const struct sconf *c, const char *key);
+
+#endif /* SIDECAR_SCONF_H */

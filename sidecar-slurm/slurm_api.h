@@ -1,0 +1,179 @@
+/*
+ * sidecar-slurm/slurm_api.h - the sidecar's narrow view of libslurm.
+ *
+ * slurm_api.c is the only file of the project that includes
+ * <slurm/slurm.h>.  This header exposes no Slurm type: jobs go in as a
+ * struct ilk_job_spec and come out as a struct ilk_job_info, results are
+ * enum ilk_err values, so that a libslurm release that changes its structs
+ * (the soname changes with every Slurm release) touches one file, and a
+ * unit test can link a fake in its place.
+ *
+ * Every function that talks to slurmctld makes exactly one RPC unless its
+ * comment says otherwise.  They block for as long as libslurm does: a few
+ * milliseconds normally, up to Slurm's MessageTimeout when slurmctld does
+ * not answer.
+ *
+ * Errors: every function returns an enum ilk_err and, on failure, writes
+ * a sentence for the Kubernetes user into err (errlen bytes, always NUL
+ * terminated; err may be NULL when errlen is 0).  The mapping is:
+ *   ILK_ERR_UNAVAILABLE  slurmctld cannot be reached, does not answer, or
+ *                        authentication (munge) failed: "slurmctld
+ *                        unreachable: <Slurm's text>";
+ *   ILK_ERR_REJECTED     Slurm refused the request (unknown partition,
+ *                        resources that no node has, limits, access);
+ *   ILK_ERR_NOT_FOUND    slurmctld does not know the job (never existed,
+ *                        or its record was purged MinJobAge after the end);
+ *   ILK_ERR_INVALID      the arguments are unusable (script without "#!",
+ *                        empty environment, a job id that is no number);
+ *   ILK_ERR_NOMEM        an allocation failed;
+ *   ILK_ERR_INTERNAL     everything else.
+ *
+ * Threads: slurm_api_init() and slurm_api_fini() must not run concurrently
+ * with anything else.  All other functions may be called from several
+ * threads at once: libslurm builds a new connection and new buffers for
+ * every RPC, and the error code it leaves in errno is thread-local.
+ */
+#ifndef SIDECAR_SLURM_SLURM_API_H
+#define SIDECAR_SLURM_SLURM_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ilk_plugin.h"
+
+/*
+ * Facts from slurmctld's running configuration (slurm_api_controller).
+ */
+struct slurm_api_ctl {
+	/* AuthInfo "socket=" value, the munged socket Slurm uses; "" when
+	 * AuthInfo names none (libmunge's default socket then applies) */
+	char munge_socket[4096];
+	/* MaxJobCount: how many jobs slurmctld keeps at once; 0 unknown */
+	uint64_t max_jobs;
+	/* AuthType, e.g. "auth/munge"; "" when unknown */
+	char auth_type[64];
+};
+
+/*
+ * slurm_api_init - load the Slurm client configuration.
+ *
+ * Reads slurm.conf from $SLURM_CONF, else from libslurm's compiled-in path
+ * (/etc/slurm/slurm.conf), else from slurmd's configless cache
+ * (/run/slurm/conf/slurm.conf), and initialises libslurm for the whole
+ * process.  It checks that one of these files is readable first, because
+ * libslurm itself calls exit() when it finds no configuration; a file that
+ * is present but malformed still makes libslurm exit with its own "fatal:"
+ * line on stderr, which is acceptable only because this runs at start-up.
+ * Contacts no daemon.
+ *
+ * Reference counted: every successful call must be paired with one
+ * slurm_api_fini(); only the first initialises and only the last tears
+ * down.  Single-threaded context only.
+ *
+ * Returns ILK_OK, or ILK_ERR_UNAVAILABLE when no configuration is readable.
+ */
+int slurm_api_init(char *err, size_t errlen);
+
+/*
+ * slurm_api_fini - drop one reference taken by slurm_api_init(); the last
+ * one releases libslurm's configuration.  Single-threaded context only.
+ * Calling it without a matching successful init does nothing.
+ */
+void slurm_api_fini(void);
+
+/*
+ * slurm_api_submit - submit one batch job.
+ *
+ * spec must be a complete struct ilk_job_spec of this ABI version (its
+ * struct_size is not consulted; the backend normalises older ones).  It is
+ * borrowed for the call.  Required: script (must start with "#!": libslurm
+ * accepts anything and the job then fails with "Exec format error"), env
+ * with at least one entry (libslurm refuses an empty environment with a
+ * misleading I/O error).  Optional (NULL or 0 for Slurm's default): name,
+ * tag (kept as the job's comment), work_dir, stdout_path (stdout and stderr
+ * both go there; its directory must exist), cpus, mem_mb, time_limit_min,
+ * partition.  uid/gid are always used.
+ *
+ * On success writes the job id as a decimal string to ret_job_id.
+ * A job Slurm accepts but holds (priority 0) is a success.
+ */
+int slurm_api_submit(const struct ilk_job_spec *spec,
+		     char ret_job_id[ILK_JOB_ID_MAX], char *err,
+		     size_t errlen);
+
+/*
+ * slurm_api_cancel - kill a job in any state with SIGKILL.
+ *
+ * Slurm turns this into SIGCONT + SIGTERM for the running job's processes
+ * and SIGKILL after KillWait; the job is CANCELLED (and DONE for
+ * slurm_api_query) as soon as this returns.  A pending job can only be
+ * killed this way (any other signal fails with "Job can not be altered
+ * now").  job_id is borrowed.
+ *
+ * Returns ILK_OK also when the job had already ended; ILK_ERR_NOT_FOUND
+ * when slurmctld does not know it; ILK_ERR_INVALID when job_id is not a
+ * Slurm job id.
+ */
+int slurm_api_cancel(const char *job_id, char *err, size_t errlen);
+
+/*
+ * slurm_api_poll - report every job slurmctld knows, in one RPC.
+ *
+ * Loads all jobs of all users and partitions (SHOW_ALL) with a single
+ * slurm_load_jobs() and calls visit(ctx, info) once per job, in slurmctld's
+ * order.  info is borrowed for the duration of that callback only.  visit
+ * must not call back into slurm_api for the same thread... it may, but it
+ * then waits for its own RPC; keep it short.  Finished jobs are included
+ * until slurmctld purges them (MinJobAge).
+ */
+int slurm_api_poll(ilk_job_visit_fn visit, void *ctx, char *err,
+		   size_t errlen);
+
+/*
+ * slurm_api_query - describe one job (one slurm_load_job() RPC).
+ *
+ * Fills the whole of *ret (ret->struct_size is set to sizeof(*ret); the
+ * caller copies out what its own struct covers).  ret is untouched on
+ * failure.  Returns ILK_ERR_NOT_FOUND for a job slurmctld does not know,
+ * ILK_ERR_INVALID when job_id is not a Slurm job id.
+ */
+int slurm_api_query(const char *job_id, struct ilk_job_info *ret, char *err,
+		    size_t errlen);
+
+/*
+ * slurm_api_controller - ask slurmctld for its configuration (one RPC),
+ * which doubles as the cheapest liveness check that also proves that
+ * authentication works.  Fills *ret only on success.
+ */
+int slurm_api_controller(struct slurm_api_ctl *ret, char *err,
+			 size_t errlen);
+
+/*
+ * slurm_api_capacity - what a partition can run (two RPCs: partitions and
+ * nodes).
+ *
+ * partition: the partition to count, borrowed; NULL means the default
+ * partition, or every node when no partition is the default.  Counts the
+ * nodes that can take new work: not DOWN, DRAIN(ED/ING), FAIL(ING),
+ * FUTURE or with an invalid registration.  Fills ret->cpus (the nodes'
+ * effective CPUs), ret->memory_mb (RealMemory minus MemSpecLimit) and,
+ * when nodes have "gpu" GRES, ret->gpus and ret->gpu_type =
+ * "nvidia.com/gpu".  ret->pods is left 0 (see slurm_api_controller) and
+ * ret->struct_size is set to sizeof(*ret).  Totals, not free resources:
+ * a busy cluster still reports its size, so Kubernetes keeps scheduling
+ * pods that will queue.
+ *
+ * Returns ILK_ERR_REJECTED when the partition does not exist.
+ */
+int slurm_api_capacity(const char *partition, struct ilk_capacity *ret,
+		       char *err, size_t errlen);
+
+/*
+ * slurm_api_partition_exists - one RPC; ILK_OK when slurmctld has a
+ * partition of that name, ILK_ERR_NOT_FOUND when not (err says so), or
+ * the RPC's error.
+ */
+int slurm_api_partition_exists(const char *partition, char *err,
+			       size_t errlen);
+
+#endif /* SIDECAR_SLURM_SLURM_API_H */

@@ -1,0 +1,14 @@
+# Module lists of the unit tests: test_X links tests/unit/test_X.c + these.
+UNIT_DEPS_test_wire     := proto/wire.c
+UNIT_DEPS_test_yamljson := common/yamljson.c
+UNIT_DEPS_test_common   := common/buf.c common/text.c common/fsutil.c \
+                           common/conf.c common/yamljson.c common/log.c
+UNIT_DEPS_test_ilctl_pod := interlink-api/ilctl_pod.c common/yamljson.c \
+                            proto/wire.c
+UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c common/buf.c \
+                            common/text.c common/log.c proto/wire.c
+
+.SECONDEXPANSION:
+$(B)/tests/unit/%: $$(call obj,tests/unit/%.c $$(UNIT_DEPS_%))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(CMOCKA)
