@@ -246,7 +246,7 @@ static const struct field pod_spec_fields[] = {
 	{ 0 }
 };
 
-static const struct field pod_status_fields[] = {
+static const struct field pod_phase_fields[] = {
 	{ FIELD("phase", F_STR, struct wire_pod, phase), .flags = FL_NULLABLE },
 	{ FIELD("podIP", F_STR, struct wire_pod, pod_ip) },
 	{ 0 }
@@ -255,7 +255,7 @@ static const struct field pod_status_fields[] = {
 static const struct field pod_fields[] = {
 	{ .key = "metadata", .kind = F_OBJ, .sub = pod_meta_fields },
 	{ .key = "spec", .kind = F_OBJ, .sub = pod_spec_fields },
-	{ .key = "status", .kind = F_OBJ, .sub = pod_status_fields },
+	{ .key = "status", .kind = F_OBJ, .sub = pod_phase_fields },
 	{ 0 }
 };
 
@@ -391,7 +391,7 @@ static const struct list_type container_status_type = {
 	sizeof(struct wire_container_status), container_status_fields
 };
 
-static const struct field pod_status_fields_[] = {
+static const struct field pod_status_fields[] = {
 	{ FIELD("name", F_STR, struct wire_pod_status, name) },
 	{ FIELD("UID", F_STR, struct wire_pod_status, uid) },
 	{ FIELD("namespace", F_STR, struct wire_pod_status, namespace) },
@@ -1395,18 +1395,18 @@ void wire_pod_create_requests_done(struct wire_pod_create_requests *r)
 int wire_pod_status_decode(const cJSON *j, struct wire_pod_status *ret,
 			   char *err, size_t errlen)
 {
-	return decode_root(j, pod_status_fields_, ret, sizeof(*ret), err,
+	return decode_root(j, pod_status_fields, ret, sizeof(*ret), err,
 			   errlen);
 }
 
 cJSON *wire_pod_status_encode(const struct wire_pod_status *s)
 {
-	return encode_root(pod_status_fields_, s);
+	return encode_root(pod_status_fields, s);
 }
 
 void wire_pod_status_done(struct wire_pod_status *s)
 {
-	done_root(pod_status_fields_, s, sizeof(*s));
+	done_root(pod_status_fields, s, sizeof(*s));
 }
 
 int wire_create_struct_decode(const cJSON *j, struct wire_create_struct *ret,

@@ -212,11 +212,12 @@ static int bs_submit(void *state, const struct ilk_job_spec *spec,
 		return ILK_ERR_INVALID;
 	}
 	/*
-	 * Take what the caller's struct covers; fields a smaller (older)
-	 * struct lacks keep their "default" zero.  The script and the
-	 * environment are required.
+	 * Take what the caller's struct covers; the optional fields a
+	 * shorter struct lacks (cpus and later) keep their "default" zero.
+	 * Everything up to uid/gid is required: a job must never fall back
+	 * to uid 0 because a field was missing.
 	 */
-	if (!COVERS(spec, struct ilk_job_spec, env)) {
+	if (!COVERS(spec, struct ilk_job_spec, gid)) {
 		set_err(err, errlen, "%s: job description too short (%zu "
 			"bytes)", BACKEND_NAME, spec->struct_size);
 		return ILK_ERR_INVALID;

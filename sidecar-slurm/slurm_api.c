@@ -63,8 +63,8 @@ static const char *const base_state_names[] = {
 };
 
 /*
- * Why a job ended, when Slurm left state_reason at WAIT_NO_REASON.
- * Indexed by base state; NULL for the non-terminal ones and COMPLETED.
+ * Why a job ended, indexed by base state; NULL for the non-terminal ones
+ * and COMPLETED.  For FAILED, only when Slurm gives no reason of its own.
  */
 static const char *const base_end_reasons[] = {
 	[JOB_CANCELLED] = "Cancelled", [JOB_FAILED] = "NonZeroExitCode",
@@ -594,12 +594,18 @@ static void fill_info(const slurm_job_info_t *j, struct ilk_job_info *out)
 			out->start_time = (int64_t)j->start_time;
 		out->end_time = (int64_t)j->end_time;
 		out->exit_code = decode_exit(j->exit_code, base);
-		reason = reason_text(j);
+		/*
+		 * Only a FAILED job's state_reason says why it ended
+		 * (NonZeroExitCode, JobLaunchFailure, ...); a job cancelled
+		 * while pending keeps its stale waiting reason
+		 * ("Resources"), so the other ends use the base state.
+		 */
+		reason = base == JOB_FAILED ? reason_text(j) : "";
 		if (!*reason && base < ARRAY_SIZE(base_end_reasons) &&
 		    base_end_reasons[base])
 			reason = base_end_reasons[base];
 		format_reason(out->reason, sizeof(out->reason), reason,
-			      j->state_desc);
+			      base == JOB_FAILED ? j->state_desc : NULL);
 		break;
 	default:
 		break;

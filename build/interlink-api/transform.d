@@ -1,0 +1,3 @@
+build/interlink-api/transform.o: interlink-api/transform.c \
+ interlink-api/transform.h
+interlink-api/transform.h:

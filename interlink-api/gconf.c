@@ -1,0 +1,156 @@
+/* interlink-api/gconf.c - see gconf.h */
+#include "gconf.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define OFF(f) offsetof(struct gconf, f)
+#define UPSTREAM_ONLY "accepted for compatibility; no effect"
+
+static const struct conf_key tls_table[] = {
+	{"Enabled", CONF_BOOL, OFF(tls_enabled), "false", 0, 0, NULL,
+	 "serve https:// (required for an https InterlinkAddress)"},
+	{"CertFile", CONF_STRING, OFF(tls_cert_file), NULL, 0, 0, NULL,
+	 "server certificate (PEM)"},
+	{"KeyFile", CONF_STRING, OFF(tls_key_file), NULL, 0, 0, NULL,
+	 "server key (PEM)"},
+	{"CACertFile", CONF_STRING, OFF(tls_ca_file), NULL, 0, 0, NULL,
+	 "when set, require client certificates from this CA (mTLS)"},
+	{NULL, CONF_END, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const struct conf_key sidecar_tls_table[] = {
+	{"CertFile", CONF_STRING, OFF(sidecar_cert_file), NULL, 0, 0, NULL,
+	 "client certificate presented to the sidecar (PEM)"},
+	{"KeyFile", CONF_STRING, OFF(sidecar_key_file), NULL, 0, 0, NULL,
+	 "its key (PEM)"},
+	{"CACertFile", CONF_STRING, OFF(sidecar_ca_file), NULL, 0, 0, NULL,
+	 "CA that signed the sidecar's certificate (PEM)"},
+	{"ServerName", CONF_STRING, OFF(sidecar_server_name), NULL, 0, 0, NULL,
+	 "name expected in the sidecar's certificate (default: the host of "
+	 "SidecarURL)"},
+	{NULL, CONF_END, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const struct conf_key gconf_table[] = {
+	{"InterlinkAddress", CONF_STRING, OFF(interlink_address),
+	 "http://127.0.0.1", 0, 0, NULL,
+	 "where the virtual-kubelet reaches us (env INTERLINKURL)"},
+	{"InterlinkPort", CONF_STRING, OFF(interlink_port), "3000", 0, 0, NULL,
+	 "port for http(s) (env INTERLINKPORT)"},
+	{"SidecarURL", CONF_STRING, OFF(sidecar_url), "http://127.0.0.1", 0, 0,
+	 NULL, "the sidecar: https://host, http://host or unix:///path "
+	 "(env SIDECARURL)"},
+	{"SidecarPort", CONF_STRING, OFF(sidecar_port), "4000", 0, 0, NULL,
+	 "the sidecar's port (env SIDECARPORT)"},
+	{"VerboseLogging", CONF_BOOL, OFF(verbose), "false", 0, 0, NULL,
+	 "debug logging"},
+	{"ErrorsOnlyLogging", CONF_BOOL, OFF(errors_only), "false", 0, 0, NULL,
+	 "log errors only"},
+	{"DataRootFolder", CONF_STRING, OFF(data_root), NULL, 0, 0, NULL,
+	 UPSTREAM_ONLY},
+	{"TLS", CONF_SECTION, 0, NULL, 0, 0, tls_table,
+	 "the virtual-kubelet-facing listener"},
+	{"SidecarTLS", CONF_SECTION, 0, NULL, 0, 0, sidecar_tls_table,
+	 "mutual TLS towards the sidecar"},
+	{"MaxBodyBytes", CONF_INT, OFF(max_body_bytes), "16777216", 1024,
+	 INT64_C(1) << 30, NULL, "largest request body accepted"},
+	{"IdleTimeoutSeconds", CONF_INT, OFF(idle_timeout_s), "30", 1, 3600,
+	 NULL, "idle keep-alive connections are closed after this"},
+	{"SidecarTimeoutSeconds", CONF_INT, OFF(sidecar_timeout_s), "120", 1,
+	 3600, NULL, "longest wait for the sidecar's answer headers"},
+	{"JobScriptTemplate", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"JobScriptBuildConfig", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"Pprof", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{"ExportPodData", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
+	{NULL, CONF_END, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static int need_file(const char *key, const char *path, char *err,
+		     size_t errlen)
+{
+	if (!path || !*path) {
+		snprintf(err, errlen, "%s: required", key);
+		return -1;
+	}
+	if (access(path, R_OK) < 0) {
+		snprintf(err, errlen, "%s: cannot read '%s'", key, path);
+		return -1;
+	}
+	return 0;
+}
+
+static int check(struct gconf *c, char *err, size_t errlen)
+{
+	if (!c->interlink_address || !*c->interlink_address) {
+		snprintf(err, errlen, "InterlinkAddress: required");
+		return -1;
+	}
+	if (!c->sidecar_url || !*c->sidecar_url) {
+		snprintf(err, errlen, "SidecarURL: required");
+		return -1;
+	}
+	if (strncmp(c->interlink_address, "https://", 8) == 0) {
+		if (!c->tls_enabled) {
+			snprintf(err, errlen, "TLS.Enabled: must be true for "
+				 "an https:// InterlinkAddress");
+			return -1;
+		}
+		if (need_file("TLS.CertFile", c->tls_cert_file, err,
+			      errlen) < 0 ||
+		    need_file("TLS.KeyFile", c->tls_key_file, err, errlen) < 0)
+			return -1;
+		if (c->tls_ca_file && *c->tls_ca_file &&
+		    need_file("TLS.CACertFile", c->tls_ca_file, err,
+			      errlen) < 0)
+			return -1;
+	}
+	if (strncmp(c->sidecar_url, "https://", 8) == 0) {
+		if (need_file("SidecarTLS.CertFile", c->sidecar_cert_file, err,
+			      errlen) < 0 ||
+		    need_file("SidecarTLS.KeyFile", c->sidecar_key_file, err,
+			      errlen) < 0 ||
+		    need_file("SidecarTLS.CACertFile", c->sidecar_ca_file, err,
+			      errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int gconf_load(struct gconf *c, const char *path, char *err, size_t errlen)
+{
+	static const struct {
+		const char *env, *key;
+	} overrides[] = {
+		{"INTERLINKURL", "InterlinkAddress"},
+		{"INTERLINKPORT", "InterlinkPort"},
+		{"SIDECARURL", "SidecarURL"},
+		{"SIDECARPORT", "SidecarPort"},
+	};
+
+	if (!path)
+		path = getenv("INTERLINKCONFIGPATH");
+	if (!path || !*path)
+		path = GCONF_DEFAULT_PATH;
+	if (conf_load(gconf_table, c, path, &c->raw, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(overrides) / sizeof(overrides[0]); i++) {
+		const char *v = getenv(overrides[i].env);
+
+		if (v && *v &&
+		    conf_set(gconf_table, c, overrides[i].key, v, err,
+			     errlen) < 0)
+			return -1;
+	}
+	return check(c, err, errlen);
+}
+
+void gconf_free(struct gconf *c)
+{
+	conf_free(gconf_table, c);
+	cJSON_Delete(c->raw);
+	c->raw = NULL;
+}

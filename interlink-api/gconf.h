@@ -1,0 +1,48 @@
+/*
+ * interlink-api/gconf.h - InterLinkConfig.yaml, with upstream's key names.
+ */
+#ifndef GATEWAY_GCONF_H
+#define GATEWAY_GCONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "conf.h"
+
+#define GCONF_DEFAULT_PATH "/etc/interlink/InterLinkConfig.yaml"
+
+struct gconf {
+	char *interlink_address; /* http://host, https://host, unix:///p */
+	char *interlink_port;
+	char *sidecar_url;       /* https://host, http://host, unix:///p */
+	char *sidecar_port;
+	bool verbose;
+	bool errors_only;
+	char *data_root;         /* accepted, unused (as upstream) */
+	bool tls_enabled;
+	char *tls_cert_file;
+	char *tls_key_file;
+	char *tls_ca_file;
+	char *sidecar_cert_file;
+	char *sidecar_key_file;
+	char *sidecar_ca_file;
+	char *sidecar_server_name;
+	int64_t max_body_bytes;
+	int64_t idle_timeout_s;
+	int64_t sidecar_timeout_s;
+	cJSON *raw;
+};
+
+extern const struct conf_key gconf_table[];
+
+/*
+ * Load path (or $INTERLINKCONFIGPATH, or the default, when NULL), apply
+ * env overrides (INTERLINKURL, INTERLINKPORT, SIDECARURL, SIDECARPORT)
+ * and check the result.  Returns 0 or -1 with the reason in err.
+ */
+int gconf_load(struct gconf *c, const char *path, char *err, size_t errlen);
+void gconf_free(struct gconf *c);
+
+#endif /* GATEWAY_GCONF_H */

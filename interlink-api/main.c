@@ -1,0 +1,143 @@
+/*
+ * interlink-api - serves the virtual-kubelet's interLink API and forwards
+ * every call over mutual TLS to sidecar-slurm.
+ *
+ * Lifecycle: arguments -> configuration -> sidecar client -> listener ->
+ * wait for SIGTERM/SIGINT -> the same in reverse.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "gateway.h"
+#include "ilk_plugin.h"
+#include "log.h"
+#include "text.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: interlink-api [-c FILE] [-t] [-T] [-v] [-h] [-V]\n"
+		"Serve the interLink API to the virtual-kubelet; forward to "
+		"sidecar-slurm.\n\n"
+		"  -c FILE  configuration (default $INTERLINKCONFIGPATH or "
+		"%s)\n"
+		"  -t       check the configuration and exit\n"
+		"  -T       print the effective configuration and exit\n"
+		"  -v       verbose logging\n"
+		"  -V       print the version\n",
+		GCONF_DEFAULT_PATH);
+}
+
+static struct httpd *start_listener(struct gateway *g, char *err,
+				    size_t errlen)
+{
+	struct gconf *c = &g->conf;
+	struct httpd_conf hc = {0};
+	char host[256];
+	uint16_t port = 0;
+	uint64_t p;
+	bool tls, unx;
+
+	if (httpd_parse_url(c->interlink_address, &tls, &unx, host,
+			    sizeof(host), &port, err, errlen) < 0)
+		return NULL;
+	hc.name = "interLink API";
+	hc.max_body = (size_t)c->max_body_bytes;
+	hc.idle_timeout_s = (unsigned)c->idle_timeout_s;
+	if (unx) {
+		hc.unix_socket = true;
+		hc.unix_path = host;
+		return httpd_start(&hc, gateway_routes, g, err, errlen);
+	}
+	if (c->interlink_port && *c->interlink_port) {
+		if (text_parse_u64(c->interlink_port, 65535, &p) < 0) {
+			snprintf(err, errlen, "InterlinkPort: '%s' is not a "
+				 "port", c->interlink_port);
+			return NULL;
+		}
+		port = (uint16_t)p;
+	}
+	hc.host = host;
+	hc.port = port;
+	hc.tls = tls;
+	hc.cert_file = c->tls_cert_file;
+	hc.key_file = c->tls_key_file;
+	hc.ca_file = c->tls_ca_file;
+	return httpd_start(&hc, gateway_routes, g, err, errlen);
+}
+
+int main(int argc, char **argv)
+{
+	static struct gateway g;
+	const char *path = NULL;
+	bool check = false, print = false, verbose = false;
+	struct httpd *h = NULL;
+	char err[1024] = "";
+	sigset_t sigs;
+	int opt, sig = 0, rc = 1;
+
+	log_set_ident("interlink-api");
+	while ((opt = getopt(argc, argv, "c:tTvhV")) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 't': check = true; break;
+		case 'T': print = true; break;
+		case 'v': verbose = true; break;
+		case 'V': printf("interlink-api %s\n", ILK_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (gconf_load(&g.conf, path, err, sizeof(err)) < 0) {
+		log_error("configuration: %s", err);
+		return 1;
+	}
+	if (check || print) {
+		if (print)
+			conf_print(gconf_table, &g.conf, stdout);
+		else
+			printf("configuration OK\n");
+		gconf_free(&g.conf);
+		return 0;
+	}
+	log_apply_flags(g.conf.verbose || verbose, g.conf.errors_only);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("cannot initialise libcurl");
+		goto out;
+	}
+	g.sidecar = upstream_new(&g.conf, err, sizeof(err));
+	if (!g.sidecar) {
+		log_error("SidecarURL: %s", err);
+		goto out;
+	}
+	h = start_listener(&g, err, sizeof(err));
+	if (!h) {
+		log_error("listener: %s", err);
+		goto out;
+	}
+	log_notice("listening on %s%s%s", g.conf.interlink_address,
+		   strncmp(g.conf.interlink_address, "unix:", 5) ? ":" : "",
+		   strncmp(g.conf.interlink_address, "unix:", 5) ?
+			   g.conf.interlink_port : "");
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	log_notice("signal %d: shutting down", sig);
+	rc = 0;
+out:
+	httpd_stop(h);
+	upstream_free(g.sidecar);
+	curl_global_cleanup();
+	gconf_free(&g.conf);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * interlink-api/transform.h - the /create rewrite upstream's API performs:
+ * PodCreateRequests (from the virtual-kubelet) -> RetrievedPodData (to the
+ * plugin), per wire-contract.md §2.3.
+ */
+#ifndef GATEWAY_TRANSFORM_H
+#define GATEWAY_TRANSFORM_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/*
+ * Build the RetrievedPodData for req (a PodCreateRequests object, checked
+ * by wire_pod_create_requests_decode first).  The pod is passed through
+ * unchanged; each container (init containers first, then regular ones, in
+ * spec order) gets the ConfigMaps, Secrets and projected-volume maps its
+ * volumeMounts reference.  Returns a new tree (cJSON_Delete) or NULL with
+ * err.
+ */
+cJSON *transform_create(const cJSON *req, char *err, size_t errlen);
+
+#endif /* GATEWAY_TRANSFORM_H */
