@@ -43,12 +43,13 @@ GATEWAY_SRC := interlink-api/main.c interlink-api/gconf.c \
                interlink-api/transform.c
 ILCTL_SRC  := $(sort $(wildcard interlink-api/ilctl*.c))
 
-obj = $(patsubst %.c,$(B)/%.o,$(1))
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+BIN := $(B)/bin
 
-BINS := $(B)/sidecar-slurm $(B)/interlink-api $(B)/ilctl
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,\
+BINS := $(BIN)/sidecar-slurm $(BIN)/interlink-api $(BIN)/ilctl
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
-TEST_BINS := $(B)/tests/slurm_backend_check
+TEST_BINS := $(BIN)/tests/slurm_backend_check
 
 .PHONY: all deps install check unit demo bench clean help
 all: $(BINS)
@@ -56,23 +57,26 @@ all: $(BINS)
 deps:
 	@bash tests/install-deps.sh
 
-$(B)/%.o: %.c
+$(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/sidecar-slurm: $(call obj,$(SIDECAR_SRC) $(COMMON_SRC) $(PROTO_SRC))
+$(BIN)/sidecar-slurm: $(call obj,$(SIDECAR_SRC) $(COMMON_SRC) $(PROTO_SRC))
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS)
 
-$(B)/interlink-api: $(call obj,$(GATEWAY_SRC) $(COMMON_SRC) $(PROTO_SRC))
+$(BIN)/interlink-api: $(call obj,$(GATEWAY_SRC) $(COMMON_SRC) $(PROTO_SRC))
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
 
-$(B)/ilctl: $(call obj,$(ILCTL_SRC) common/yamljson.c $(PROTO_SRC))
+$(BIN)/ilctl: $(call obj,$(ILCTL_SRC) common/yamljson.c $(PROTO_SRC))
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
 
 # Unit tests: each links its own module list (see tests/unit/deps.mk).
 include tests/unit/deps.mk
 
-$(B)/tests/slurm_backend_check: \
+$(BIN)/tests/slurm_backend_check: \
 	$(call obj,tests/integration/slurm_backend_check.c \
 	  sidecar-slurm/backend_slurm.c sidecar-slurm/slurm_api.c \
 	  sidecar-slurm/munge_check.c)
@@ -80,19 +84,19 @@ $(B)/tests/slurm_backend_check: \
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS)
 
 unit: $(UNIT_TESTS)
-	@UNIT_ONLY=1 bash tests/run-tests.sh $(B)
+	@UNIT_ONLY=1 bash tests/run-tests.sh $(BIN)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS)
-	@bash tests/run-tests.sh $(B)
+	@bash tests/run-tests.sh $(BIN)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@bash examples/demo.sh $(B)
+	@bash examples/demo.sh $(BIN)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@bash tests/bench.sh $(B)
+	@bash tests/bench.sh $(BIN)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/interlink

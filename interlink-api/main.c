@@ -126,10 +126,11 @@ int main(int argc, char **argv)
 		log_error("listener: %s", err);
 		goto out;
 	}
-	log_notice("listening on %s%s%s", g.conf.interlink_address,
-		   strncmp(g.conf.interlink_address, "unix:", 5) ? ":" : "",
-		   strncmp(g.conf.interlink_address, "unix:", 5) ?
-			   g.conf.interlink_port : "");
+	if (strncmp(g.conf.interlink_address, "unix:", 5) == 0)
+		log_notice("listening on %s", g.conf.interlink_address);
+	else
+		log_notice("listening on %s:%u", g.conf.interlink_address,
+			   httpd_port(h));
 	while (sigwait(&sigs, &sig) != 0)
 		;
 	log_notice("signal %d: shutting down", sig);

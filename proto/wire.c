@@ -530,19 +530,18 @@ static bool key_equal(const char *a, const char *b)
 }
 
 /*
- * Go's decoder matches keys case-insensitively and, for a key given twice
- * (in any casing), keeps the last value; so do we.
+ * The value of key, NULL when absent or null.  As Go's decoder: keys match
+ * case-insensitively, a null is a no-op, and of a key given twice (in any
+ * casing) the last value wins.
  */
 static const cJSON *obj_get(const cJSON *obj, const char *key)
 {
 	const cJSON *el, *found = NULL;
 
 	cJSON_ArrayForEach(el, obj) {
-		if (el->string && key_equal(el->string, key))
+		if (el->string && !cJSON_IsNull(el) && key_equal(el->string, key))
 			found = el;
 	}
-	if (found && cJSON_IsNull(found))
-		return NULL;
 	return found;
 }
 
@@ -1133,14 +1132,6 @@ static cJSON *encode_object(const struct field *fields, const void *base)
 
 typedef cJSON *(*elem_encode_fn)(const struct field *f, const void *slot);
 
-static cJSON *encode_str_elem(const struct field *f, const void *slot)
-{
-	const char *s = *(char *const *)slot;
-
-	(void)f;
-	return cJSON_CreateString(s ? s : "");
-}
-
 static cJSON *encode_obj_elem(const struct field *f, const void *slot)
 {
 	const struct list_type *t = f->sub;
@@ -1168,31 +1159,6 @@ static cJSON *encode_array(const struct field *f, const void *base,
 	return a;
 }
 
-static cJSON *encode_map(const struct field *f, const void *base)
-{
-	const struct wire_kv *kv = ptr_get(base, f->off);
-	size_t i, n = *CAT(base, f->aux, size_t);
-	cJSON *obj = cJSON_CreateObject();
-
-	for (i = 0; obj && kv && i < n; i++) {
-		char *b64 = NULL;
-		cJSON *v;
-
-		if (f->kind == F_KV_B64) {
-			b64 = wire_base64_encode(kv[i].value, kv[i].len);
-			v = b64 ? cJSON_CreateString(b64) : NULL;
-		} else {
-			v = cJSON_CreateString(kv[i].value ? kv[i].value : "");
-		}
-		free(b64);
-		if (add_item(obj, kv[i].key ? kv[i].key : "", v)) {
-			cJSON_Delete(obj);
-			obj = NULL;
-		}
-	}
-	return obj;
-}
-
 static void format_time(int64_t sec, int32_t nsec, char *buf, size_t len);
 
 static int encode_time(cJSON *obj, const struct field *f, const void *base)
@@ -1215,7 +1181,6 @@ static int encode_time(cJSON *obj, const struct field *f, const void *base)
 static int encode_oneof(cJSON *obj, const struct field *f, const void *base)
 {
 	const struct variant *v;
-	const char *other;
 	int kind;
 
 	memcpy(&kind, (const char *)base + f->off, sizeof(kind));
@@ -1224,9 +1189,6 @@ static int encode_oneof(cJSON *obj, const struct field *f, const void *base)
 			return add_item(obj, v->key,
 					encode_object(v->fields, base));
 	}
-	other = f->flags & FL_OTHER ? ptr_get(base, f->aux) : NULL;
-	if (other)
-		return add_item(obj, other, cJSON_CreateObject());
 	return 0;
 }
 
@@ -1244,13 +1206,6 @@ static int encode_field(cJSON *obj, const struct field *f, const void *base)
 		if (!s && (f->flags & FL_NULLABLE))
 			return 0;
 		v = cJSON_CreateString(s ? s : "");
-		break;
-	case F_STRS:
-		v = encode_array(f, base, sizeof(char *), encode_str_elem);
-		break;
-	case F_KV:
-	case F_KV_B64:
-		v = encode_map(f, base);
 		break;
 	case F_BOOL:
 		v = cJSON_CreateBool(*CAT(base, f->off, bool));
@@ -1286,8 +1241,12 @@ static int encode_field(cJSON *obj, const struct field *f, const void *base)
 		break;
 	case F_ONEOF:
 		return encode_oneof(obj, f, base);
+	case F_STRS:
+	case F_KV:
+	case F_KV_B64:
 	case F_END:
 	default:
+		/* only pods and config maps have these; neither is encoded */
 		return 0;
 	}
 	return add_item(obj, f->key, v);

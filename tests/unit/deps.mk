@@ -9,6 +9,6 @@ UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c common/buf.c \
                             common/text.c common/log.c proto/wire.c
 
 .SECONDEXPANSION:
-$(B)/tests/unit/%: $$(call obj,tests/unit/%.c $$(UNIT_DEPS_%))
+$(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(CMOCKA)

@@ -1,2 +1,0 @@
-build/common/buf.o: common/buf.c common/buf.h
-common/buf.h:

@@ -1,0 +1,89 @@
+# tests/daemons.sh - start sidecar-slurm and interlink-api for tests and the
+# demo (sourced).  Needs: W (a work dir), IL_BUILD, IL_PKI, IL_RUNTIME and
+# an IL_PIDS array; every daemon started is added to IL_PIDS.
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# The port a daemon logged ("listening on ...:PORT").
+logged_port() {
+	grep -o 'listening on [a-z]*://[^ ]*:[0-9]*' "$1" 2>/dev/null |
+		head -n 1 | sed 's/.*://'
+}
+
+# il_start_sidecar NAME [EXTRA-YAML]: start sidecar-slurm with mTLS on a
+# free port and a unix socket.  Sets SC_DIR SC_PORT SC_SOCK SC_DATA SC_PID.
+il_start_sidecar() {
+	local name=$1 extra=${2:-}
+	SC_DIR=$W/$name
+	mkdir -p "$SC_DIR"
+	SC_SOCK=$SC_DIR/sidecar.sock
+	SC_DATA=$SC_DIR/pods
+	cat >"$SC_DIR/SlurmConfig.yaml" <<-YAML
+	SidecarAddress: "127.0.0.1"
+	SidecarPort: "0"
+	Socket: "unix://$SC_SOCK"
+	DataRootFolder: "$SC_DATA"
+	SingularityPath: "$IL_RUNTIME"
+	ImagePrefix: "docker://"
+	StatusPollIntervalMs: 300
+	VerboseLogging: true
+	TLS:
+	  Enabled: true
+	  CertFile: "$IL_PKI/sidecar.crt"
+	  KeyFile: "$IL_PKI/sidecar.key"
+	  CACertFile: "$IL_PKI/ca.crt"
+	$extra
+	YAML
+	"$IL_BUILD/sidecar-slurm" -c "$SC_DIR/SlurmConfig.yaml" \
+		>"$SC_DIR/sidecar.log" 2>&1 &
+	SC_PID=$!
+	IL_PIDS+=("$SC_PID")
+	if ! wait_for 10 test -S "$SC_SOCK"; then
+		t_diag "sidecar did not start:"; sed 's/^/# /' "$SC_DIR/sidecar.log"
+		return 1
+	fi
+	SC_PORT=$(logged_port "$SC_DIR/sidecar.log")
+}
+
+# il_start_gateway NAME [EXTRA-YAML]: interlink-api on plain http (loopback)
+# talking mTLS to the sidecar.  Sets GW_DIR GW_URL GW_PID.
+il_start_gateway() {
+	local name=$1 extra=${2:-}
+	GW_DIR=$W/$name
+	mkdir -p "$GW_DIR"
+	cat >"$GW_DIR/InterLinkConfig.yaml" <<-YAML
+	InterlinkAddress: "http://127.0.0.1"
+	InterlinkPort: "0"
+	SidecarURL: "https://127.0.0.1"
+	SidecarPort: "$SC_PORT"
+	VerboseLogging: true
+	SidecarTLS:
+	  CertFile: "$IL_PKI/gateway.crt"
+	  KeyFile: "$IL_PKI/gateway.key"
+	  CACertFile: "$IL_PKI/ca.crt"
+	  ServerName: "sidecar"
+	$extra
+	YAML
+	"$IL_BUILD/interlink-api" -c "$GW_DIR/InterLinkConfig.yaml" \
+		>"$GW_DIR/gateway.log" 2>&1 &
+	GW_PID=$!
+	IL_PIDS+=("$GW_PID")
+	if ! wait_for 10 grep -q 'listening on' "$GW_DIR/gateway.log"; then
+		t_diag "gateway did not start:"; sed 's/^/# /' "$GW_DIR/gateway.log"
+		return 1
+	fi
+	GW_URL=http://127.0.0.1:$(logged_port "$GW_DIR/gateway.log")
+}
+
+# ilctl through the gateway, with a private state dir
+ilctl() {
+	"$IL_BUILD/ilctl" --url "$GW_URL" --state-dir "$W/ilctl" "$@"
+}
+
