@@ -527,6 +527,9 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 	h->listen_fd = -1;
 	h->max_body = c->max_body;
 	h->name = strdup(c->name ? c->name : "http");
+	/* the logger first, so MHD never prints on its own */
+	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
+					   (intptr_t)mhd_log, NULL};
 	if (c->unix_socket) {
 		h->unix_path = strdup(c->unix_path);
 		h->listen_fd = listen_unix(c->unix_path, err, errlen);
@@ -576,8 +579,6 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 					   (intptr_t)request_completed, h};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
 					   (intptr_t)notify_connection, h};
-	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
-					   (intptr_t)mhd_log, NULL};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, h,
 				  MHD_OPTION_ARRAY, ops, MHD_OPTION_END);

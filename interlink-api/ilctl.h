@@ -61,16 +61,19 @@ struct ilctl_optdef {
 /* Called for each command option; returns 0 or ILCTL_EUSAGE (printed). */
 typedef int (*ilctl_opt_fn)(void *ctx, int id, const char *arg);
 
-/* Returned by ilctl_parse_args after -h: stop, exit 0. */
-#define ILCTL_HELP_SHOWN (-1)
+/*
+ * Finished early, exit 0 quietly: after -h or --version, or when Ctrl-C
+ * ends a followed log.
+ */
+#define ILCTL_DONE (-1)
 
 /*
  * Scan argv[1..argc) of command argv[0]: command options (defs, ending
  * with a zeroed entry; NULL for none) go to fn, global options into o,
  * positionals into pos[] (between min_pos and max_pos of them).  Forms:
- * "--opt val", "--opt=val", "-o val", "--" ends options, "-" is a
- * positional.  Returns 0, ILCTL_EUSAGE (message printed) or
- * ILCTL_HELP_SHOWN.
+ * "--opt val", "--opt=val", "-o val", "-oval", "--" ends options, "-" is
+ * a positional.  Returns 0, ILCTL_EUSAGE (message printed) or ILCTL_DONE
+ * (help printed).
  */
 int ilctl_parse_args(struct ilctl_opts *o, int argc, char **argv,
 		     const struct ilctl_optdef *defs, ilctl_opt_fn fn,

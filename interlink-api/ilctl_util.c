@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "text.h"
 
 int ilctl_random_bytes(void *buf, size_t n)
 {
@@ -154,4 +157,40 @@ int ilctl_parse_duration(const char *s, int64_t *ret)
 	}
 	*ret = total;
 	return 0;
+}
+
+void ilctl_print_table(FILE *f, const char *const *cells, size_t nrows,
+		       size_t ncols)
+{
+	size_t width[16] = {0};
+
+	if (ncols > sizeof(width) / sizeof(width[0]))
+		ncols = sizeof(width) / sizeof(width[0]);
+	for (size_t r = 0; r < nrows; r++)
+		for (size_t c = 0; c < ncols; c++) {
+			size_t n = strlen(cells[r * ncols + c]);
+
+			if (n > width[c])
+				width[c] = n;
+		}
+	for (size_t r = 0; r < nrows; r++) {
+		for (size_t c = 0; c < ncols; c++) {
+			const char *s = cells[r * ncols + c];
+
+			if (c + 1 == ncols)
+				fprintf(f, "%s\n", s);
+			else
+				fprintf(f, "%-*s  ", (int)width[c], s);
+		}
+	}
+}
+
+char *ilctl_printable(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *out = malloc(n);
+
+	if (out)
+		text_sanitize(s, out, n);
+	return out;
 }

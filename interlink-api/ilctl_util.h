@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Length of a canonical UUID plus its NUL. */
 #define ILCTL_UUID_SIZE 37
@@ -36,5 +37,17 @@ int ilctl_read_file(const char *path, size_t max, char **ret,
  * unit s, m or h ("10s", "5m", "1h30m").  Seconds into *ret; 0 or -EINVAL.
  */
 int ilctl_parse_duration(const char *s, int64_t *ret);
+
+/*
+ * Print nrows rows of ncols cells (row-major; the first row is the
+ * header) to f, each column padded to its widest cell, two spaces apart.
+ * Cells are printed as given: sanitise network text first.
+ */
+void ilctl_print_table(FILE *f, const char *const *cells, size_t nrows,
+		       size_t ncols);
+
+/* A printable, single-line copy of s (control characters become '?'),
+ * or NULL on OOM.  Caller frees. */
+char *ilctl_printable(const char *s);
 
 #endif /* ILCTL_UTIL_H */

@@ -32,7 +32,7 @@ enum field_kind {
 };
 
 enum {
-	FL_NULLABLE = 1 << 0,   /* string stays NULL when absent, then omitted */
+	FL_NULLABLE = 1 << 0,   /* string NULL when absent; NULL omitted */
 	FL_NONEMPTY = 1 << 1,   /* "" decodes as absent */
 	FL_NEG1 = 1 << 2,       /* int is -1 when absent */
 	FL_OMIT0 = 1 << 3,      /* int 0 is not encoded */
@@ -67,6 +67,8 @@ struct variant {
 
 /* Go's time.Time{} (0001-01-01T00:00:00Z) in Unix seconds */
 #define ZERO_TIME_SEC (-62135596800LL)
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 /* largest magnitude a double holds exactly */
 #define MAX_EXACT_INT 9007199254740992.0
 
@@ -515,15 +517,16 @@ static char *mem_dup(const char *s, size_t len)
 	return p;
 }
 
-static char ascii_lower(char c)
+static int ascii_lower(unsigned char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
 static bool key_equal(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++) {
-		if (ascii_lower(*a) != ascii_lower(*b))
+		if (ascii_lower((unsigned char)*a) !=
+		    ascii_lower((unsigned char)*b))
 			return false;
 	}
 	return *a == *b;
@@ -539,7 +542,8 @@ static const cJSON *obj_get(const cJSON *obj, const char *key)
 	const cJSON *el, *found = NULL;
 
 	cJSON_ArrayForEach(el, obj) {
-		if (el->string && !cJSON_IsNull(el) && key_equal(el->string, key))
+		if (el->string && !cJSON_IsNull(el) &&
+		    key_equal(el->string, key))
 			found = el;
 	}
 	return found;
@@ -595,7 +599,7 @@ static size_t path_push_map_key(struct dec *d, const char *key)
 	size_t old = d->plen, i;
 	char buf[48];
 
-	for (i = 0; key[i] && i < 40; i++) {
+	for (i = 0; i < 40 && key[i]; i++) {
 		unsigned char c = (unsigned char)key[i];
 
 		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
@@ -640,10 +644,12 @@ static void dec_msg(struct dec *d, const char *fmt, ...)
 /* An expression, so that the compiler sees the -1 */
 #define dec_fail(d, ...) (dec_msg((d), __VA_ARGS__), -1)
 
+/* No path: where memory ran out is of no use to the reader */
 static int dec_oom(struct dec *d)
 {
-	path_pop(d, 0);
-	return dec_fail(d, "out of memory");
+	if (d->err && d->errlen)
+		(void)snprintf(d->err, d->errlen, "out of memory");
+	return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1130,25 +1136,16 @@ static cJSON *encode_object(const struct field *fields, const void *base)
 	return obj;
 }
 
-typedef cJSON *(*elem_encode_fn)(const struct field *f, const void *slot);
-
-static cJSON *encode_obj_elem(const struct field *f, const void *slot)
+/* An F_LIST: an array of objects */
+static cJSON *encode_list(const struct field *f, const void *base)
 {
 	const struct list_type *t = f->sub;
-
-	return encode_object(t->fields, slot);
-}
-
-static cJSON *encode_array(const struct field *f, const void *base,
-			   size_t size, elem_encode_fn fn)
-{
 	const char *arr = ptr_get(base, f->off);
-	size_t n = *CAT(base, f->aux, size_t);
+	size_t i, n = *CAT(base, f->aux, size_t);
 	cJSON *a = cJSON_CreateArray();
-	size_t i;
 
 	for (i = 0; a && arr && i < n; i++) {
-		cJSON *el = fn(f, arr + i * size);
+		cJSON *el = encode_object(t->fields, arr + i * t->size);
 
 		if (!el || !cJSON_AddItemToArray(a, el)) {
 			cJSON_Delete(el);
@@ -1235,9 +1232,7 @@ static int encode_field(cJSON *obj, const struct field *f, const void *base)
 		if (!n && (f->flags & FL_NULL_EMPTY))
 			v = cJSON_CreateNull();
 		else
-			v = encode_array(f, base,
-					 ((const struct list_type *)f->sub)->size,
-					 encode_obj_elem);
+			v = encode_list(f, base);
 		break;
 	case F_ONEOF:
 		return encode_oneof(obj, f, base);
@@ -1492,22 +1487,30 @@ static bool is_json_space(char c)
 /*
  * One pass over the raw text before cJSON sees it.  It refuses control
  * characters (invalid anywhere in JSON; a NUL would also end cJSON's view
- * of the text early) and nesting deeper than WIRE_MAX_DEPTH, so cJSON's
- * recursive parser never goes deep.  Returns the offending offset or len.
+ * of the text early), a \u0000 escape (C strings would silently cut the
+ * value there) and nesting deeper than WIRE_MAX_DEPTH, so that cJSON's
+ * recursive parser never goes deep.  Returns the offending offset and sets
+ * *ret_why, or returns len.
  */
-static size_t scan_json(const char *buf, size_t len, bool *ret_deep)
+static size_t scan_json(const char *buf, size_t len, const char **ret_why)
 {
 	unsigned int depth = 0;
 	bool in_str = false;
 	size_t i;
 
-	*ret_deep = false;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
-		if (c < 0x20 && (in_str || !is_json_space((char)c)))
+		if (c < 0x20 && (in_str || !is_json_space((char)c))) {
+			*ret_why = "control character in JSON";
 			return i;
+		}
 		if (in_str) {
+			if (c == '\\' && len - i > 5 &&
+			    !memcmp(buf + i + 1, "u0000", 5)) {
+				*ret_why = "\\u0000 in a JSON string";
+				return i;
+			}
 			if (c == '\\')
 				i++;
 			else if (c == '"')
@@ -1516,7 +1519,8 @@ static size_t scan_json(const char *buf, size_t len, bool *ret_deep)
 			in_str = true;
 		} else if (c == '[' || c == '{') {
 			if (++depth > WIRE_MAX_DEPTH) {
-				*ret_deep = true;
+				*ret_why = "JSON nested deeper than "
+					   STRINGIFY(WIRE_MAX_DEPTH);
 				return i;
 			}
 		} else if ((c == ']' || c == '}') && depth) {
@@ -1529,11 +1533,10 @@ static size_t scan_json(const char *buf, size_t len, bool *ret_deep)
 int wire_parse(const char *buf, size_t len, cJSON **ret, char *err,
 	       size_t errlen)
 {
-	const char *end = NULL;
+	const char *end = NULL, *why = NULL;
 	char *copy = NULL;
 	cJSON *j = NULL;
 	size_t off;
-	bool deep;
 	int r = -1;
 
 	set_err(err, errlen, "%s", "");
@@ -1543,19 +1546,13 @@ int wire_parse(const char *buf, size_t len, cJSON **ret, char *err,
 	}
 	*ret = NULL;
 	if (len > WIRE_MAX_BODY) {
-		set_err(err, errlen, "body larger than %u bytes", WIRE_MAX_BODY);
+		set_err(err, errlen, "body larger than %u bytes",
+			WIRE_MAX_BODY);
 		return -1;
 	}
-	off = scan_json(buf, len, &deep);
+	off = scan_json(buf, len, &why);
 	if (off < len) {
-		if (deep)
-			set_err(err, errlen,
-				"JSON nested deeper than %d at offset %zu",
-				WIRE_MAX_DEPTH, off);
-		else
-			set_err(err, errlen,
-				"control character in JSON at offset %zu",
-				off);
+		set_err(err, errlen, "%s at offset %zu", why, off);
 		return -1;
 	}
 	for (off = 0; off < len && is_json_space(buf[off]); off++)
@@ -1634,7 +1631,6 @@ static void format_time(int64_t sec, int32_t nsec, char *buf, size_t len)
 	int64_t days, rem, y;
 	unsigned int m, d;
 	char frac[16] = "";
-	size_t n;
 
 	days = sec / 86400;
 	rem = sec % 86400;
@@ -1644,6 +1640,8 @@ static void format_time(int64_t sec, int32_t nsec, char *buf, size_t len)
 	}
 	civil_from_days(days, &y, &m, &d);
 	if (nsec > 0 && nsec < 1000000000) {
+		size_t n;
+
 		(void)snprintf(frac, sizeof(frac), ".%09d", (int)nsec);
 		n = strlen(frac);
 		while (n > 1 && frac[n - 1] == '0')
@@ -1706,7 +1704,7 @@ static bool parse_zone(const char *s, int *ret_off)
 
 int wire_time_parse(const char *s, int64_t *ret_sec, int32_t *ret_nsec)
 {
-	int y, mo, d, h, mi, se, zone, nsec = 0, digits = 0;
+	int y, mo, d, h, mi, se, zone, nsec = 0;
 	size_t i = 19;
 
 	if (!s || !get_digits(s, 4, &y) || s[4] != '-' ||
@@ -1717,6 +1715,8 @@ int wire_time_parse(const char *s, int64_t *ret_sec, int32_t *ret_nsec)
 	    !get_digits(s + 17, 2, &se))
 		return -1;
 	if (s[i] == '.') {
+		int digits = 0;
+
 		for (i++; s[i] >= '0' && s[i] <= '9'; i++, digits++) {
 			if (digits == 9)
 				return -1;
@@ -1733,7 +1733,7 @@ int wire_time_parse(const char *s, int64_t *ret_sec, int32_t *ret_nsec)
 	if (ret_sec)
 		*ret_sec = days_from_civil(y, (unsigned int)mo,
 					   (unsigned int)d) * 86400 +
-			   h * 3600 + mi * 60 + se - zone;
+			   (int64_t)h * 3600 + (int64_t)mi * 60 + se - zone;
 	if (ret_nsec)
 		*ret_nsec = nsec;
 	return 0;
@@ -1820,9 +1820,14 @@ char *wire_base64_encode(const char *in, size_t inlen)
 			q |= p[i + 2];
 		out[o++] = b64_alphabet[q >> 18];
 		out[o++] = b64_alphabet[q >> 12 & 63];
-		out[o++] = left > 1 ? b64_alphabet[q >> 6 & 63] : '=';
-		out[o++] = left > 2 ? b64_alphabet[q & 63] : '=';
+		out[o++] = b64_alphabet[q >> 6 & 63];
+		out[o++] = b64_alphabet[q & 63];
 	}
+	/* the last group: 1 byte -> "xx==", 2 bytes -> "xxx=" */
+	if (inlen % 3)
+		out[o - 1] = '=';
+	if (inlen % 3 == 1)
+		out[o - 2] = '=';
 	out[o] = '\0';
 	return out;
 }

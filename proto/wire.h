@@ -328,7 +328,13 @@ const char *wire_pod_annotation(const struct wire_pod *p, const char *key);
 void wire_time_format(int64_t t, char *buf, size_t len);
 int wire_time_parse(const char *s, int64_t *ret_sec, int32_t *ret_nsec);
 
-/* Base64 (standard alphabet, padding required, whitespace refused). */
+/*
+ * Base64 (standard alphabet, padding required, whitespace refused).
+ * wire_base64_decode returns 0, -1 for invalid input or -2 when out of
+ * memory; only on success it sets *ret (NUL terminated after *ret_len
+ * bytes, free() it) and *ret_len (may be NULL).  wire_base64_encode
+ * returns a new string (free() it) or NULL on OOM.
+ */
 int wire_base64_decode(const char *in, size_t inlen, char **ret,
 		       size_t *ret_len);
 char *wire_base64_encode(const char *in, size_t inlen);

@@ -9,7 +9,6 @@
  */
 #include "backend_slurm.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,15 +25,14 @@
 	((p)->struct_size >=                                                   \
 	 offsetof(type, field) + sizeof(((type *)0)->field))
 
+/* Everything is set by init and read-only afterwards. */
 struct backend_slurm {
 	const struct ilk_host *host; /* borrowed until fini */
 	char *partition;             /* Partition from the config, or NULL */
-	char *env_munge_socket;      /* $MUNGE_SOCKET at init, or NULL */
-
-	pthread_mutex_t lock; /* guards the two fields below */
-	/* munged socket and AuthType last reported by slurmctld, "" unknown */
-	char munge_socket[sizeof(((struct slurm_api_ctl *)0)->munge_socket)];
-	char auth_type[sizeof(((struct slurm_api_ctl *)0)->auth_type)];
+	bool check_munge;            /* AuthType is auth/munge */
+	/* munged's socket for ping: AuthInfo's, else $MUNGE_SOCKET, else ""
+	 * (libmunge's default) */
+	char munge_socket[SLURM_API_PATH_MAX];
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -86,27 +84,39 @@ static void state_free(struct backend_slurm *st)
 	if (!st)
 		return;
 	free(st->partition);
-	free(st->env_munge_socket);
 	free(st);
 }
 
-/* Remember what slurmctld said about authentication, for ping. */
-static void remember_ctl(struct backend_slurm *st,
-			 const struct slurm_api_ctl *ctl)
+/*
+ * Which munged ping should check: the one libslurm uses (AuthInfo's
+ * socket=), else $MUNGE_SOCKET, else libmunge's default.
+ */
+static int setup_munge(struct backend_slurm *st, char *err, size_t errlen)
 {
-	if (pthread_mutex_lock(&st->lock) != 0)
-		return; /* only a cache; the next ping refreshes it */
-	memcpy(st->munge_socket, ctl->munge_socket, sizeof(st->munge_socket));
-	memcpy(st->auth_type, ctl->auth_type, sizeof(st->auth_type));
-	(void)pthread_mutex_unlock(&st->lock);
+	struct slurm_api_auth auth;
+	const char *env;
+	int rc;
+
+	rc = slurm_api_local_auth(&auth, err, errlen);
+	if (rc != ILK_OK)
+		return rc;
+	st->check_munge = !auth.auth_type[0] ||
+			  strcmp(auth.auth_type, "auth/munge") == 0;
+	/* init runs alone, so getenv is safe here */
+	env = getenv("MUNGE_SOCKET");
+	if (auth.munge_socket[0])
+		memcpy(st->munge_socket, auth.munge_socket,
+		       sizeof(st->munge_socket));
+	else if (env && strlen(env) < sizeof(st->munge_socket))
+		memcpy(st->munge_socket, env, strlen(env) + 1);
+	return ILK_OK;
 }
 
 static int bs_init(const struct ilk_host *host, void **ret_state, char *err,
 		   size_t errlen)
 {
 	struct backend_slurm *st;
-	struct slurm_api_ctl ctl;
-	const char *partition, *munge_env;
+	const char *partition;
 	char msg[512];
 	int rc;
 
@@ -127,52 +137,39 @@ static int bs_init(const struct ilk_host *host, void **ret_state, char *err,
 	st->host = host;
 	partition = host_config(host, "Partition");
 	st->partition = dup_or_null(partition);
-	/* init runs alone, so getenv is safe here and nowhere else */
-	munge_env = getenv("MUNGE_SOCKET");
-	st->env_munge_socket = dup_or_null(munge_env);
-	if ((partition && *partition && !st->partition) ||
-	    (munge_env && *munge_env && !st->env_munge_socket)) {
+	if (partition && *partition && !st->partition) {
 		state_free(st);
 		set_err(err, errlen, "%s: out of memory", BACKEND_NAME);
 		return ILK_ERR_NOMEM;
 	}
-	if (pthread_mutex_init(&st->lock, NULL) != 0) {
-		state_free(st);
-		set_err(err, errlen, "%s: cannot create a mutex", BACKEND_NAME);
-		return ILK_ERR_INTERNAL;
-	}
 	rc = slurm_api_init(err, errlen);
 	if (rc != ILK_OK)
-		goto fail_mutex;
+		goto fail;
+	rc = setup_munge(st, err, errlen);
+	if (rc != ILK_OK)
+		goto fail_slurm;
 
 	/*
-	 * Talk to slurmctld once: to learn munged's socket for ping, and to
-	 * catch a misspelt Partition now rather than at every submit.  A
-	 * controller that is down is not fatal: it may come back.
+	 * With a Partition configured, ask slurmctld once, to catch a typo
+	 * now rather than at every submit.  A controller that is down is not
+	 * fatal: it may come back.  Without one, init makes no RPC at all.
 	 */
-	rc = slurm_api_controller(&ctl, msg, sizeof(msg));
-	if (rc == ILK_OK) {
-		remember_ctl(st, &ctl);
-		if (st->partition) {
-			rc = slurm_api_partition_exists(st->partition, msg,
-							sizeof(msg));
-			if (rc == ILK_ERR_NOT_FOUND) {
-				set_err(err, errlen,
-					"configured Partition '%.64s' does "
-					"not exist in Slurm",
-					st->partition);
-				rc = ILK_ERR_INVALID;
-				goto fail_slurm;
-			}
-			if (rc != ILK_OK)
-				bs_log(host, ILK_LOG_WARNING,
-				       "cannot check Partition '%.64s', "
-				       "ignoring: %s",
-				       st->partition, msg);
+	if (st->partition) {
+		rc = slurm_api_partition_exists(st->partition, msg,
+						sizeof(msg));
+		if (rc == ILK_ERR_NOT_FOUND) {
+			set_err(err, errlen,
+				"configured Partition '%.64s' does not exist "
+				"in Slurm",
+				st->partition);
+			rc = ILK_ERR_INVALID;
+			goto fail_slurm;
 		}
-	} else {
-		bs_log(host, ILK_LOG_WARNING,
-		       "Slurm not usable yet, continuing: %s", msg);
+		if (rc != ILK_OK)
+			bs_log(host, ILK_LOG_WARNING,
+			       "cannot check Partition '%.64s' now (%s), "
+			       "ignoring",
+			       st->partition, msg);
 	}
 	bs_log(host, ILK_LOG_DEBUG, "initialised, default partition '%s'",
 	       st->partition ? st->partition : "(Slurm's default)");
@@ -181,8 +178,7 @@ static int bs_init(const struct ilk_host *host, void **ret_state, char *err,
 
 fail_slurm:
 	slurm_api_fini();
-fail_mutex:
-	(void)pthread_mutex_destroy(&st->lock);
+fail:
 	state_free(st);
 	return rc;
 }
@@ -194,7 +190,6 @@ static void bs_fini(void *state)
 	if (!st)
 		return;
 	slurm_api_fini();
-	(void)pthread_mutex_destroy(&st->lock);
 	state_free(st);
 }
 
@@ -267,8 +262,9 @@ static int bs_poll(void *state, ilk_job_visit_fn visit, void *ctx,
 }
 
 /*
- * Copy a whole struct into the caller's, limited to what the caller's
- * struct_size covers, keeping the caller's struct_size.
+ * Copy a whole struct that starts with "size_t struct_size" into the
+ * caller's, limited to what the caller's struct_size covers, keeping the
+ * caller's struct_size.
  */
 static void copy_out(void *dst, size_t dst_size, const void *src,
 		     size_t src_size)
@@ -303,45 +299,23 @@ static int bs_ping(void *state, struct ilk_capacity *ret, char *err,
 	struct backend_slurm *st = state;
 	struct slurm_api_ctl ctl;
 	struct ilk_capacity cap;
-	char socket[sizeof(st->munge_socket)];
-	char ctl_err[512];
-	bool use_munge;
-	int ctl_rc, rc;
+	int rc;
 
 	if (!st || !ret || ret->struct_size < sizeof(size_t)) {
 		set_err(err, errlen, "%s: ping called without a result",
 			BACKEND_NAME);
 		return ILK_ERR_INVALID;
 	}
-	memset(&ctl, 0, sizeof(ctl));
-	ctl_rc = slurm_api_controller(&ctl, ctl_err, sizeof(ctl_err));
-	if (ctl_rc == ILK_OK)
-		remember_ctl(st, &ctl);
-
 	/*
-	 * Check munged even when slurmctld answered: it names the real
-	 * cause when authentication breaks.  The socket is the one Slurm
-	 * uses (AuthInfo, last seen), else $MUNGE_SOCKET, else libmunge's
-	 * default.
+	 * munged first: it takes a millisecond and names the real cause,
+	 * where libslurm would retry for 2 s and then only say "Protocol
+	 * authentication error".
 	 */
-	socket[0] = '\0';
-	use_munge = true;
-	if (pthread_mutex_lock(&st->lock) == 0) {
-		memcpy(socket, st->munge_socket, sizeof(socket));
-		if (st->auth_type[0] && strcmp(st->auth_type, "auth/munge"))
-			use_munge = false;
-		(void)pthread_mutex_unlock(&st->lock);
-	}
-	if (!socket[0] && st->env_munge_socket)
-		(void)snprintf(socket, sizeof(socket), "%s",
-			       st->env_munge_socket);
-	if (use_munge && munge_check(socket, err, errlen) != 0)
+	if (st->check_munge && munge_check(st->munge_socket, err, errlen) != 0)
 		return ILK_ERR_UNAVAILABLE;
-	if (ctl_rc != ILK_OK) {
-		set_err(err, errlen, "%s", ctl_err);
-		return ctl_rc;
-	}
-
+	rc = slurm_api_controller(&ctl, err, errlen);
+	if (rc != ILK_OK)
+		return rc;
 	rc = slurm_api_capacity(st->partition, &cap, err, errlen);
 	if (rc != ILK_OK)
 		return rc;

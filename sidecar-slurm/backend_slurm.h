@@ -15,12 +15,17 @@
  *               default partition.  init fails when slurmctld answers
  *               that it does not exist.
  * Environment read at init: SLURM_CONF (libslurm's configuration file),
- * MUNGE_SOCKET (munged's socket for ping's check when slurmctld's
+ * MUNGE_SOCKET (munged's socket for ping's check when slurm.conf's
  * AuthInfo names none).
  *
  * Ops may run concurrently (flags 0): libslurm's RPCs are thread-safe and
- * the backend's own state is read-only after init, except for one
- * mutex-guarded cache.
+ * the backend's own state is read-only after init.
+ *
+ * Blocking: every op is one to three libslurm RPCs, a few milliseconds
+ * each.  When slurmctld is down, libslurm retries each RPC for about
+ * MessageTimeout - 1 seconds (9 s with the default 10) before the op
+ * returns ILK_ERR_UNAVAILABLE; when munged is down, about 2 s.  Do not
+ * call ops from an event-loop thread.
  */
 #ifndef SIDECAR_SLURM_BACKEND_SLURM_H
 #define SIDECAR_SLURM_BACKEND_SLURM_H

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,7 +99,10 @@ static const char *const base_end_reasons[] = {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Flags that mean "this job will run (again)" whatever its base state. */
+/*
+ * Flags that mean "this job will run again": it is being requeued (base
+ * state still terminal, COMPLETING set) or waits requeued and held.
+ */
 #define REQUEUE_FLAGS                                                          \
 	(JOB_REQUEUE | JOB_REQUEUE_FED | JOB_REQUEUE_HOLD | JOB_SPECIAL_EXIT)
 
@@ -223,8 +227,9 @@ static bool errno_is_rejection(int e)
 	default:
 		break;
 	}
-	return (e >= ESLURM_INVALID_PARTITION_NAME && e < ESPANK_ERROR) ||
-	       (e >= ESLURM_MISSING_TIME_LIMIT && e <= ESLURM_PLUGIN_INCOMPLETE);
+	if (e >= ESLURM_INVALID_PARTITION_NAME && e < ESPANK_ERROR)
+		return true;
+	return e >= ESLURM_MISSING_TIME_LIMIT && e <= ESLURM_PLUGIN_INCOMPLETE;
 }
 
 static bool errno_names_partition(int e)
@@ -310,17 +315,15 @@ bad:
 	return ILK_ERR_INVALID;
 }
 
-int slurm_api_init(char *err, size_t errlen)
+/*
+ * The slurm.conf libslurm reads: $SLURM_CONF, else the first readable
+ * default.  Single-threaded context only (getenv).
+ */
+static int local_conf_path(const char **ret, char *err, size_t errlen)
 {
-	const char *conf;
+	const char *conf = getenv("SLURM_CONF");
 	size_t i;
 
-	if (slurm_api_refs > 0) {
-		slurm_api_refs++;
-		return ILK_OK;
-	}
-	/* Single-threaded by contract, so getenv is safe here. */
-	conf = getenv("SLURM_CONF");
 	if (conf && *conf) {
 		if (access(conf, R_OK) != 0) {
 			set_err(err, errlen,
@@ -329,18 +332,34 @@ int slurm_api_init(char *err, size_t errlen)
 				conf, strerror(errno));
 			return ILK_ERR_UNAVAILABLE;
 		}
-	} else {
-		for (i = 0; i < ARRAY_SIZE(default_conf_paths); i++)
-			if (access(default_conf_paths[i], R_OK) == 0)
-				break;
-		if (i == ARRAY_SIZE(default_conf_paths)) {
-			set_err(err, errlen,
-				"no readable Slurm configuration: set "
-				"SLURM_CONF or install %s",
-				default_conf_paths[0]);
-			return ILK_ERR_UNAVAILABLE;
+		*ret = conf;
+		return ILK_OK;
+	}
+	for (i = 0; i < ARRAY_SIZE(default_conf_paths); i++) {
+		if (access(default_conf_paths[i], R_OK) == 0) {
+			*ret = default_conf_paths[i];
+			return ILK_OK;
 		}
 	}
+	set_err(err, errlen,
+		"no readable Slurm configuration: set SLURM_CONF or install "
+		"%s",
+		default_conf_paths[0]);
+	return ILK_ERR_UNAVAILABLE;
+}
+
+int slurm_api_init(char *err, size_t errlen)
+{
+	const char *conf;
+	int rc;
+
+	if (slurm_api_refs > 0) {
+		slurm_api_refs++;
+		return ILK_OK;
+	}
+	rc = local_conf_path(&conf, err, errlen);
+	if (rc != ILK_OK)
+		return rc;
 	slurm_init(NULL);
 	slurm_api_refs = 1;
 	return ILK_OK;
@@ -668,7 +687,12 @@ int slurm_api_query(const char *job_id, struct ilk_job_info *ret, char *err,
 	rc = parse_job_id(job_id, &id, err, errlen);
 	if (rc != ILK_OK)
 		return rc;
-	if (slurm_load_job(&msg, id, SHOW_ALL) != SLURM_SUCCESS) {
+	/*
+	 * SHOW_LOCAL: without it libslurm first asks for the federation
+	 * (a second RPC, and 2 x MessageTimeout when slurmctld is down),
+	 * while slurm_load_jobs() for poll only looks at the local cluster.
+	 */
+	if (slurm_load_job(&msg, id, SHOW_ALL | SHOW_LOCAL) != SLURM_SUCCESS) {
 		e = slurm_get_errno();
 		if (e == ESLURM_INVALID_JOB_ID) {
 			set_err(err, errlen,
@@ -722,6 +746,80 @@ static void authinfo_socket(const char *authinfo, char *dst, size_t dstlen)
 	}
 }
 
+/*
+ * If line (NUL terminated, comment already cut) holds "key=value" for
+ * key (case-insensitive) as one of its blank-separated words, copy the
+ * value into dst.  slurm.conf allows several pairs on one line.
+ */
+static void conf_line_value(const char *line, const char *key, char *dst,
+			    size_t dstlen)
+{
+	size_t klen = strlen(key), n;
+	const char *p = line;
+
+	while (*p) {
+		p += strspn(p, " \t\r\n");
+		n = strcspn(p, " \t\r\n");
+		if (n > klen && strncasecmp(p, key, klen) == 0 &&
+		    p[klen] == '=') {
+			const char *v = p + klen + 1;
+			size_t vlen = n - klen - 1;
+
+			if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
+				v++;
+				vlen -= 2;
+			}
+			if (vlen < dstlen) {
+				memcpy(dst, v, vlen);
+				dst[vlen] = '\0';
+			}
+		}
+		p += n;
+	}
+}
+
+int slurm_api_local_auth(struct slurm_api_auth *ret, char *err,
+			 size_t errlen)
+{
+	char line[8192], authinfo[SLURM_API_PATH_MAX + 256] = "";
+	struct slurm_api_auth auth;
+	const char *path;
+	char *hash;
+	FILE *f;
+	int rc;
+
+	memset(&auth, 0, sizeof(auth));
+	rc = local_conf_path(&path, err, errlen);
+	if (rc != ILK_OK)
+		return rc;
+	f = fopen(path, "re");
+	if (!f) {
+		set_err(err, errlen, "cannot read the Slurm configuration "
+			"'%s': %s", path, strerror(errno));
+		return ILK_ERR_UNAVAILABLE;
+	}
+	/* over-long lines are read in pieces; AuthType/AuthInfo are short */
+	while (fgets(line, sizeof(line), f)) {
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		conf_line_value(line, "AuthType", auth.auth_type,
+				sizeof(auth.auth_type));
+		conf_line_value(line, "AuthInfo", authinfo, sizeof(authinfo));
+	}
+	if (ferror(f)) {
+		set_err(err, errlen, "cannot read the Slurm configuration "
+			"'%s'", path);
+		(void)fclose(f);
+		return ILK_ERR_UNAVAILABLE;
+	}
+	(void)fclose(f);
+	authinfo_socket(authinfo, auth.munge_socket,
+			sizeof(auth.munge_socket));
+	*ret = auth;
+	return ILK_OK;
+}
+
 int slurm_api_controller(struct slurm_api_ctl *ret, char *err,
 			 size_t errlen)
 {
@@ -735,9 +833,6 @@ int slurm_api_controller(struct slurm_api_ctl *ret, char *err,
 		set_err(err, errlen, "slurmctld sent no configuration");
 		return ILK_ERR_INTERNAL;
 	}
-	authinfo_socket(conf->authinfo, ret->munge_socket,
-			sizeof(ret->munge_socket));
-	copy_field(ret->auth_type, sizeof(ret->auth_type), conf->authtype);
 	ret->max_jobs = conf->max_job_cnt;
 	slurm_free_ctl_conf(conf);
 	return ILK_OK;

@@ -41,17 +41,22 @@
 
 #include "ilk_plugin.h"
 
-/*
- * Facts from slurmctld's running configuration (slurm_api_controller).
- */
+#define SLURM_API_PATH_MAX 4096
+
+/* Facts from slurmctld's running configuration (slurm_api_controller). */
 struct slurm_api_ctl {
-	/* AuthInfo "socket=" value, the munged socket Slurm uses; "" when
-	 * AuthInfo names none (libmunge's default socket then applies) */
-	char munge_socket[4096];
 	/* MaxJobCount: how many jobs slurmctld keeps at once; 0 unknown */
 	uint64_t max_jobs;
-	/* AuthType, e.g. "auth/munge"; "" when unknown */
+};
+
+/* How this host's libslurm authenticates (slurm_api_local_auth). */
+struct slurm_api_auth {
+	/* AuthType, e.g. "auth/munge"; "" when the file does not say
+	 * (Slurm's default, auth/munge, applies) */
 	char auth_type[64];
+	/* AuthInfo's "socket=" value, the munged socket libslurm uses; ""
+	 * when AuthInfo names none (libmunge's default socket applies) */
+	char munge_socket[SLURM_API_PATH_MAX];
 };
 
 /*
@@ -80,6 +85,19 @@ int slurm_api_init(char *err, size_t errlen);
  * Calling it without a matching successful init does nothing.
  */
 void slurm_api_fini(void);
+
+/*
+ * slurm_api_local_auth - read AuthType and AuthInfo from the slurm.conf
+ * that slurm_api_init() found (libslurm has no public accessor for its
+ * parsed configuration).  Plain "Key=Value" lines are read, keys case-
+ * insensitively, the last one winning; "Include" files are not followed.
+ * Contacts no daemon.  Call between slurm_api_init() and any thread start
+ * (reads the environment).
+ *
+ * Fills *ret on ILK_OK; ILK_ERR_UNAVAILABLE when the file cannot be read.
+ */
+int slurm_api_local_auth(struct slurm_api_auth *ret, char *err,
+			 size_t errlen);
 
 /*
  * slurm_api_submit - submit one batch job.
@@ -121,16 +139,17 @@ int slurm_api_cancel(const char *job_id, char *err, size_t errlen);
  *
  * Loads all jobs of all users and partitions (SHOW_ALL) with a single
  * slurm_load_jobs() and calls visit(ctx, info) once per job, in slurmctld's
- * order.  info is borrowed for the duration of that callback only.  visit
- * must not call back into slurm_api for the same thread... it may, but it
- * then waits for its own RPC; keep it short.  Finished jobs are included
- * until slurmctld purges them (MinJobAge).
+ * order.  info is borrowed for the duration of that callback only; the
+ * whole job list stays in memory until the last visit returns, so keep
+ * visit short.  Finished jobs are included until slurmctld purges them
+ * (MinJobAge).
  */
 int slurm_api_poll(ilk_job_visit_fn visit, void *ctx, char *err,
 		   size_t errlen);
 
 /*
- * slurm_api_query - describe one job (one slurm_load_job() RPC).
+ * slurm_api_query - describe one job (one slurm_load_job() RPC; like
+ * poll, it asks the local cluster only, not the federation).
  *
  * Fills the whole of *ret (ret->struct_size is set to sizeof(*ret); the
  * caller copies out what its own struct covers).  ret is untouched on
@@ -142,8 +161,8 @@ int slurm_api_query(const char *job_id, struct ilk_job_info *ret, char *err,
 
 /*
  * slurm_api_controller - ask slurmctld for its configuration (one RPC),
- * which doubles as the cheapest liveness check that also proves that
- * authentication works.  Fills *ret only on success.
+ * which doubles as a liveness check that also proves that authentication
+ * works.  Fills *ret only on success.
  */
 int slurm_api_controller(struct slurm_api_ctl *ret, char *err,
 			 size_t errlen);

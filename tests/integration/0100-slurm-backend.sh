@@ -9,7 +9,7 @@
 # Environment:
 #   IL_BUILD    build directory (required)
 #   IL_TMP      scratch directory for this run (required); job output
-#               goes to $IL_TMP/0100-jobs
+#               goes to a new $IL_TMP/0100-jobs.XXXX
 #   SLURM_CONF  the test cluster; when unset, one is started with
 #               tests/slurm-cluster.sh under $IL_TMP and stopped on exit
 set -euo pipefail
@@ -36,9 +36,7 @@ if [ -z "${SLURM_CONF:-}" ]; then
 	export SLURM_CONF
 fi
 
-out=$IL_TMP/0100-jobs
-rm -rf "$out"
-mkdir -p "$out"
+out=$(mktemp -d -p "$IL_TMP" 0100-jobs.XXXX)
 # jobs write here as the submitting user; slurmstepd must reach it
 chmod 755 "$out"
 

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,8 +33,10 @@
 #include "backend_slurm.h"
 #include "ilk_plugin.h"
 
-#define MAX_JOBS 128
+#define MAX_JOBS 256
 #define N_POLL_JOBS 50
+#define N_THREADS 4
+#define N_PER_THREAD 10
 
 static int test_no;
 static int test_failed;
@@ -716,6 +719,129 @@ static void check_poll_many(void)
 	}
 }
 
+/*
+ * A second instance with Partition set, alive next to the first one: the
+ * process-wide libslurm setup is shared, and fini of one must not break
+ * the other.
+ */
+static void check_second_instance(const struct ilk_capacity *cap)
+{
+	struct ilk_capacity cap2;
+	void *st2 = NULL;
+	char err[256] = "";
+	int rc;
+
+	arg_partition = "debug";
+	rc = ops->init(&host, &st2, err, sizeof(err));
+	arg_partition = NULL;
+	ok(rc == ILK_OK, "second instance with Partition 'debug': init OK "
+	   "(%s)", err);
+	if (rc != ILK_OK)
+		return;
+	memset(&cap2, 0, sizeof(cap2));
+	cap2.struct_size = sizeof(cap2);
+	rc = ops->ping(st2, &cap2, err, sizeof(err));
+	ok(rc == ILK_OK && cap2.cpus == cap->cpus &&
+		   cap2.memory_mb == cap->memory_mb,
+	   "second instance: ping counts partition 'debug' (cpus %llu, rc "
+	   "%d %s)",
+	   (unsigned long long)cap2.cpus, rc, err);
+	ops->fini(st2);
+	memset(&cap2, 0, sizeof(cap2));
+	cap2.struct_size = sizeof(cap2);
+	rc = ops->ping(state, &cap2, err, sizeof(err));
+	ok(rc == ILK_OK, "first instance still works after the second's fini "
+	   "(rc %d %s)", rc, err);
+}
+
+struct worker {
+	int index;
+	int errors;
+	char ids[N_PER_THREAD][ILK_JOB_ID_MAX];
+	char msg[320]; /* "cancel: " + err */
+};
+
+/* submit + query + poll + cancel, N_PER_THREAD times, in parallel */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct ilk_job_spec s;
+	struct ilk_job_info info;
+	struct find_ctx f;
+	char out[4096], name[32], err[256];
+	int i;
+
+	for (i = 0; i < N_PER_THREAD; i++) {
+		(void)snprintf(name, sizeof(name), "mt%d-%d", w->index, i);
+		spec_init(&s, name, name, "#!/bin/sh\nsleep 30\n", out,
+			  sizeof(out));
+		if (ops->submit(state, &s, w->ids[i], err, sizeof(err)) !=
+		    ILK_OK) {
+			w->errors++;
+			(void)snprintf(w->msg, sizeof(w->msg), "submit: %s",
+				       err);
+			continue;
+		}
+		memset(&info, 0, sizeof(info));
+		info.struct_size = sizeof(info);
+		if (ops->query(state, w->ids[i], &info, err, sizeof(err)) !=
+			    ILK_OK ||
+		    strcmp(info.tag, name) != 0) {
+			w->errors++;
+			(void)snprintf(w->msg, sizeof(w->msg), "query: %s",
+				       err);
+		}
+		memset(&f, 0, sizeof(f));
+		f.job_id = w->ids[i];
+		if (ops->poll(state, find_visit, &f, err, sizeof(err)) !=
+			    ILK_OK ||
+		    !f.found) {
+			w->errors++;
+			(void)snprintf(w->msg, sizeof(w->msg), "poll: %s",
+				       err);
+		}
+		if (ops->cancel(state, w->ids[i], err, sizeof(err)) !=
+		    ILK_OK) {
+			w->errors++;
+			(void)snprintf(w->msg, sizeof(w->msg), "cancel: %s",
+				       err);
+		}
+	}
+	return NULL;
+}
+
+static void check_threads(void)
+{
+	struct worker w[N_THREADS];
+	pthread_t th[N_THREADS];
+	int i, j, started = 0, errors = 0;
+	double t0 = now_ms();
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < N_THREADS; i++) {
+		w[i].index = i;
+		if (pthread_create(&th[i], NULL, worker_main, &w[i]) != 0)
+			break;
+		started++;
+	}
+	for (i = 0; i < started; i++) {
+		(void)pthread_join(th[i], NULL);
+		errors += w[i].errors;
+		if (w[i].errors)
+			diag("thread %d: %d errors, last: %s", i, w[i].errors,
+			     w[i].msg);
+		for (j = 0; j < N_PER_THREAD; j++)
+			if (w[i].ids[j][0] && n_submitted < MAX_JOBS)
+				(void)snprintf(submitted[n_submitted++],
+					       ILK_JOB_ID_MAX, "%s",
+					       w[i].ids[j]);
+	}
+	ok(started == N_THREADS && errors == 0,
+	   "%d threads x %d (submit + query + poll + cancel) at once: %d "
+	   "errors in %.0f ms",
+	   started, N_PER_THREAD, errors, now_ms() - t0);
+}
+
 static void cleanup(void)
 {
 	char err[256];
@@ -770,6 +896,8 @@ int main(int argc, char **argv)
 	if (hello_id[0])
 		check_query(hello_id);
 	check_short_spec();
+	check_second_instance(&cap);
+	check_threads();
 	check_poll_many();
 
 	cleanup();

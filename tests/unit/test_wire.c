@@ -117,8 +117,11 @@ static char *q(const char *s)
 	char *p = malloc(len + 1);
 
 	assert_non_null(p);
-	for (i = 0; i <= len; i++)
-		p[i] = s[i] == '\'' ? '"' : s[i];
+	for (i = 0; i <= len; i++) {
+		p[i] = s[i];
+		if (p[i] == '\'')
+			p[i] = '"';
+	}
 	return p;
 }
 
@@ -272,7 +275,7 @@ static void decode_fails(enum type t, const char *fixture, const char *msg)
 	memset(&u, 0x5a, sizeof(u));
 	if (decode_any(t, j, &u, err, sizeof(err)) != -1)
 		fail_msg("%s: decoded, want \"%s\"", fixture, msg);
-	if (strcmp(err, msg))
+	if (strcmp(err, msg) != 0)
 		fail_msg("%s: got \"%s\", want \"%s\"", fixture, err, msg);
 	/* the result is left zeroed */
 	assert_memory_equal(&u, &zero, any_size[t]);
@@ -384,6 +387,21 @@ static void test_parse_control_characters(void **state)
 	parse_fails("\x01{}", 3, "control character in JSON at offset 0");
 }
 
+static void test_parse_escaped_nul(void **state)
+{
+	static const char nul[] = "{\"a\":\"x\\u0000y\"}";
+	cJSON *j;
+
+	(void)state;
+	/* a C string would end there: refused rather than cut */
+	parse_fails(nul, strlen(nul), "\\u0000 in a JSON string at offset 7");
+	/* an escaped backslash followed by the letters u0000 is fine */
+	j = parse("{'a':'x\\\\u0000'}");
+	assert_string_equal(cJSON_GetObjectItem(j, "a")->valuestring,
+			    "x\\u0000");
+	cJSON_Delete(j);
+}
+
 static void test_parse_deep_nesting(void **state)
 {
 	char *deep = malloc(20001);
@@ -403,28 +421,28 @@ static void test_parse_deep_nesting(void **state)
 
 static void test_parse_depth_limit(void **state)
 {
-	char buf[2 * WIRE_MAX_DEPTH + 16];
+	const size_t n = 2 * (size_t)WIRE_MAX_DEPTH;
+	char buf[2 * WIRE_MAX_DEPTH + 1];
 	cJSON *j = NULL;
 	char err[128];
 	size_t i;
 
 	(void)state;
+	/* exactly WIRE_MAX_DEPTH levels are fine */
 	for (i = 0; i < WIRE_MAX_DEPTH; i++) {
 		buf[i] = '[';
 		buf[WIRE_MAX_DEPTH + i] = ']';
 	}
-	assert_int_equal(wire_parse(buf, 2 * WIRE_MAX_DEPTH, &j, err,
-				    sizeof(err)),
-			 0);
+	assert_int_equal(wire_parse(buf, n, &j, err, sizeof(err)), 0);
 	cJSON_Delete(j);
-	/* brackets inside strings do not nest */
+	/* one more is not */
+	memmove(buf + 1, buf, n);
+	buf[0] = '{';
+	parse_fails(buf, n + 1, "JSON nested deeper than 64 at offset 64");
+	/* brackets inside strings do not nest, escaped quotes do not end */
 	j = parse("{'s':'[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
 		  "[[[[[[[[[[[[[[[[[[[[\\'{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{'}");
 	cJSON_Delete(j);
-	memmove(buf + 1, buf, 2 * WIRE_MAX_DEPTH);
-	buf[0] = '{';
-	parse_fails(buf, 2 * WIRE_MAX_DEPTH + 1,
-		    "JSON nested deeper than 64 at offset 64");
 }
 
 static void test_parse_body_limit(void **state)
@@ -560,7 +578,8 @@ static void test_pod_case_insensitive_keys(void **state)
 	       "{'METADATA':{'Name':'a','NameSpace':'ns','UID':'u-1'},"
 	       "'Spec':{'CONTAINERS':[{'NAME':'c','Image':'i',"
 	       "'VolumeMounts':[{'MOUNTPATH':'/m','readonly':true}]}],"
-	       "'NODENAME':'n'},'STATUS':{'PHASE':'Running','podip':'1.2.3.4'}}",
+	       "'NODENAME':'n'},'STATUS':{'PHASE':'Running',"
+	       "'podip':'1.2.3.4'}}",
 	       &u);
 	assert_string_equal(u.pod.name, "a");
 	assert_string_equal(u.pod.namespace, "ns");
@@ -663,7 +682,8 @@ static void test_pod_wrong_types(void **state)
 		  "spec.containers[1].command[1]: expected a string" },
 		{ "{'spec':{'containers':[{},{'command':[2]}]}}",
 		  "spec.containers[1].command[0]: expected a string" },
-		{ "{'metadata':{'name':5}}", "metadata.name: expected a string" },
+		{ "{'metadata':{'name':5}}",
+		  "metadata.name: expected a string" },
 		{ "{'metadata':[]}", "metadata: expected an object" },
 		{ "{'metadata':{'labels':['a']}}",
 		  "metadata.labels: expected an object" },
@@ -711,8 +731,8 @@ static void test_pod_map_key_in_path_is_sanitised(void **state)
 	decode_fails(T_POD,
 		     "{'metadata':{'labels':{"
 		     "'0123456789012345678901234567890123456789012345':2}}}",
-		     "metadata.labels[\"0123456789012345678901234567890123456789"
-		     "...\"]: expected a string");
+		     "metadata.labels[\"01234567890123456789"
+		     "01234567890123456789...\"]: expected a string");
 	decode_fails(T_POD, "{'metadata':{'labels':{'':'x'}}}",
 		     "metadata.labels: empty key");
 }
@@ -1287,7 +1307,8 @@ static void test_pod_status_decode_lenient(void **state)
 
 static void test_create_struct(void **state)
 {
-	struct wire_create_struct c = { .pod_uid = S(UID), .pod_jid = S("918273") };
+	struct wire_create_struct c = { .pod_uid = S(UID),
+					.pod_jid = S("918273") };
 	union any u;
 
 	(void)state;
@@ -1584,7 +1605,7 @@ static void test_time_format(void **state)
 	static const int64_t samples[] = {
 		0,	    -1,		  T_10_00,	  1709208000,
 		951868800,  -62135596800LL, 253402300799LL, 86399,
-		-86400 * 366,
+		-86400LL * 366,
 	};
 	char buf[32], small[5];
 	int64_t sec;
@@ -1617,8 +1638,12 @@ static void test_time_format(void **state)
 static void test_base64_vectors(void **state)
 {
 	static const char *const vec[][2] = {
-		{ "", "" },	    { "f", "Zg==" },	   { "fo", "Zm8=" },
-		{ "foo", "Zm9v" }, { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+		{ "", "" },
+		{ "f", "Zg==" },
+		{ "fo", "Zm8=" },
+		{ "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" },
+		{ "fooba", "Zm9vYmE=" },
 		{ "foobar", "Zm9vYmFy" },
 	};
 	size_t i, len;
@@ -1643,14 +1668,15 @@ static void test_base64_binary_round_trip(void **state)
 {
 	unsigned char bin[300];
 	size_t i, n, len;
-	char *enc, *dec;
+	char *dec;
 
 	(void)state;
 	for (i = 0; i < sizeof(bin); i++)
 		bin[i] = (unsigned char)(i * 7 + 3);
 	bin[5] = 0;
 	for (n = 0; n <= sizeof(bin); n += 1 + n / 8) {
-		enc = wire_base64_encode((const char *)bin, n);
+		char *enc = wire_base64_encode((const char *)bin, n);
+
 		assert_non_null(enc);
 		assert_int_equal(strlen(enc), (n + 2) / 3 * 4);
 		assert_int_equal(wire_base64_decode(enc, strlen(enc), &dec,
@@ -1674,9 +1700,10 @@ static void test_base64_invalid(void **state)
 		const char *s;
 		size_t len;
 	} bad[] = {
-		{ "Zg=", 3 },  { "Zg", 2 },	 { "Z===", 4 },	  { "====", 4 },
-		{ "Zg==Zg==", 8 }, { "=Zg=", 4 }, { "Zm9v\n", 5 }, { "Zm 9", 4 },
-		{ "Zm9-", 4 }, { "Zm9_", 4 },	 { "Zm=v", 4 },	  { "Zg\0=", 4 },
+		{ "Zg=", 3 },  { "Zg", 2 },   { "Z===", 4 }, { "====", 4 },
+		{ "=Zg=", 4 }, { "Zm 9", 4 }, { "Zm9-", 4 }, { "Zm9_", 4 },
+		{ "Zm=v", 4 }, { "Zg\0=", 4 }, { "Zm9v\n", 5 },
+		{ "Zg==Zg==", 8 },
 	};
 	char *out = NULL;
 	size_t i, len = 99;
@@ -1702,6 +1729,7 @@ int main(void)
 		cmocka_unit_test(test_parse_truncated),
 		cmocka_unit_test(test_parse_trailing_garbage),
 		cmocka_unit_test(test_parse_control_characters),
+		cmocka_unit_test(test_parse_escaped_nul),
 		cmocka_unit_test(test_parse_deep_nesting),
 		cmocka_unit_test(test_parse_depth_limit),
 		cmocka_unit_test(test_parse_body_limit),
