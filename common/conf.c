@@ -195,11 +195,9 @@ int conf_load(const struct conf_key *table, void *obj, const char *path,
 
 	if (conf_defaults(table, obj, err, errlen) < 0)
 		return -1;
-	if (yamljson_load_file(path, YAMLJSON_STRINGS, &tree, perr,
-			       sizeof(perr)) < 0) {
-		snprintf(err, errlen, "%s: %s", path, perr);
-		return -1;
-	}
+	if (yamljson_load_file(path, YAMLJSON_STRINGS, &tree, err,
+			       errlen) < 0)
+		return -1; /* the message names the file */
 	if (!cJSON_IsObject(tree)) {
 		snprintf(err, errlen, "%s: the top level must be a mapping",
 			 path);

@@ -528,16 +528,15 @@ static const char *reason_text(const slurm_job_info_t *j)
 	return s ? s : "";
 }
 
-/* Slurm's reason, with state_desc appended when set. */
+/*
+ * state_desc when Slurm set one (it is the longer form, e.g.
+ * "ReqNodeNotAvail, UnavailableNodes:n1"), else the reason: what squeue
+ * shows as REASON.
+ */
 static void format_reason(char *dst, size_t dstlen, const char *reason,
 			  const char *desc)
 {
-	if (desc && *desc && *reason)
-		(void)snprintf(dst, dstlen, "%s: %s", reason, desc);
-	else if (desc && *desc)
-		copy_field(dst, dstlen, desc);
-	else
-		copy_field(dst, dstlen, reason);
+	copy_field(dst, dstlen, desc && *desc ? desc : reason);
 }
 
 /*

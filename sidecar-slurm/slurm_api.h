@@ -28,6 +28,31 @@
  *   ILK_ERR_NOMEM        an allocation failed;
  *   ILK_ERR_INTERNAL     everything else.
  *
+ * Job states (struct ilk_job_info, filled from job_state's base state and
+ * flag bits, never from text):
+ *   phase PENDING  base PENDING ("PENDING"); RUNNING with the CONFIGURING
+ *                  flag, nodes still booting ("CONFIGURING"); a job being
+ *                  requeued or requeued and held ("REQUEUED",
+ *                  "REQUEUE_HOLD", "SPECIAL_EXIT").  reason: Slurm's,
+ *                  e.g. "Priority", "Resources", "JobHeldUser".
+ *   phase RUNNING  base RUNNING ("RUNNING", "COMPLETING", "STOPPED",
+ *                  "RESIZING") or SUSPENDED ("SUSPENDED").
+ *   phase DONE     any terminal base, also while the COMPLETING flag is
+ *                  still set: "COMPLETED", "FAILED", "CANCELLED",
+ *                  "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL",
+ *                  "DEADLINE", "OUT_OF_MEMORY".  reason: "" for
+ *                  COMPLETED, Slurm's for FAILED ("NonZeroExitCode",
+ *                  "JobLaunchFailure", ...), else "Cancelled",
+ *                  "TimeLimit", "NodeFail", "Preempted", "BootFail",
+ *                  "Deadline", "OutOfMemory".
+ * exit_code (DONE only, else -1): WEXITSTATUS, or 128+N after signal N;
+ * -1 when Slurm has no status: a job cancelled while pending, a node
+ * failure, and a killed job for the first few tens of milliseconds after
+ * the kill, before slurmd reports the script's end (then 143 for
+ * SIGTERM, 137 after KillWait's SIGKILL).  start_time is 0 while pending
+ * and for a job that never ran; end_time is 0 until DONE (Slurm's own
+ * value is a forecast before that).  tag is the job's comment.
+ *
  * Threads: slurm_api_init() and slurm_api_fini() must not run concurrently
  * with anything else.  All other functions may be called from several
  * threads at once: libslurm builds a new connection and new buffers for
