@@ -202,7 +202,10 @@ static bool parse_go_int(const char *s, struct yj_value *ret)
 	return true;
 }
 
-/* go-yaml's yamlStyleFloat: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+/*
+ * go-yaml's yamlStyleFloat:
+ * [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+ */
 static bool is_yaml_float(const char *s)
 {
 	if (*s == '+' || *s == '-')
@@ -418,7 +421,6 @@ static char *scalar_key(struct yj_conv *c, const yaml_event_t *ev,
 	const yaml_mark_t *m = &ev->start_mark;
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	struct yj_value v;
-	char num[32];
 
 	if (tag == TAG_STR || tag == TAG_NONSPECIFIC || !plain)
 		return strdup(s);
@@ -437,6 +439,8 @@ static char *scalar_key(struct yj_conv *c, const yaml_event_t *ev,
 	if (v.kind == YJ_BOOL)
 		return strdup(v.b ? "true" : "false");
 	if (v.kind == YJ_INT) {
+		char num[32];
+
 		if (v.is_unsigned)
 			(void)snprintf(num, sizeof(num), "%llu",
 				       (unsigned long long)v.u);
@@ -553,7 +557,6 @@ static int on_scalar(struct yj_conv *c, const yaml_event_t *ev)
 {
 	const yaml_mark_t *m = &ev->start_mark;
 	enum yj_tag tag = classify_tag(ev->data.scalar.tag);
-	struct yj_frame *f;
 	cJSON *v;
 
 	if (yj_count_node(c, m) < 0)
@@ -568,7 +571,8 @@ static int on_scalar(struct yj_conv *c, const yaml_event_t *ev)
 		return -1;
 	}
 	if (key_due(c)) {
-		f = &c->stack[c->depth - 1];
+		struct yj_frame *f = &c->stack[c->depth - 1];
+
 		f->key = scalar_key(c, ev, tag);
 		if (!f->key) {
 			if (c->err && c->errlen && !c->err[0])
@@ -768,8 +772,9 @@ int yamljson_parse_all(const char *buf, size_t len, enum yamljson_mode mode,
 		set_plain_err(err, errlen, "out of memory");
 		return -1;
 	}
-	yaml_parser_set_input_string(&parser,
-				     (const unsigned char *)(buf ? buf : ""), len);
+	if (!buf)
+		buf = "";
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	for (;;) {
 		yaml_event_t ev;
 		int e;
@@ -827,6 +832,13 @@ int yamljson_parse_one(const char *buf, size_t len, enum yamljson_mode mode,
 	return 0;
 }
 
+static void too_big(const char *path, char *err, size_t errlen)
+{
+	if (err && errlen)
+		(void)snprintf(err, errlen, "%s: file is larger than 16 MiB",
+			       path);
+}
+
 /* Read at most YJ_MAX_INPUT bytes of path; follows symlinks on purpose
  * (Kubernetes mounts ConfigMap files as symlinks). */
 static int read_whole(const char *path, char **ret, size_t *ret_len,
@@ -850,11 +862,7 @@ static int read_whole(const char *path, char **ret, size_t *ret_len,
 			char *p;
 
 			if (cap > YJ_MAX_INPUT) {
-				if (err && errlen)
-					(void)snprintf(
-						err, errlen,
-						"%s: file is larger than 16 MiB",
-						path);
+				too_big(path, err, errlen);
 				goto out;
 			}
 			cap = cap ? cap * 2 : 16384;
@@ -876,9 +884,7 @@ static int read_whole(const char *path, char **ret, size_t *ret_len,
 		goto out;
 	}
 	if (len > YJ_MAX_INPUT) {
-		if (err && errlen)
-			(void)snprintf(err, errlen,
-				       "%s: file is larger than 16 MiB", path);
+		too_big(path, err, errlen);
 		goto out;
 	}
 	data[len] = '\0';
@@ -895,7 +901,7 @@ out:
 int yamljson_load_file(const char *path, enum yamljson_mode mode,
 		       cJSON **ret, char *err, size_t errlen)
 {
-	char *data, *msg;
+	char *data;
 	size_t len;
 	int r;
 
@@ -907,7 +913,8 @@ int yamljson_load_file(const char *path, enum yamljson_mode mode,
 	free(data);
 	if (r < 0 && err && errlen > 1) {
 		/* prefix the file name: "path: line 3, column 5: ..." */
-		msg = strdup(err);
+		char *msg = strdup(err);
+
 		if (msg) {
 			(void)snprintf(err, errlen, "%s: %s", path, msg);
 			free(msg);

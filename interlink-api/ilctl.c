@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "ilctl_state.h"
 #include "text.h"
 
 volatile sig_atomic_t got_sigint;
@@ -84,7 +86,8 @@ static const char manual[] =
 	"COMMANDS\n"
 	"    create -f FILE.yaml [--force]\n"
 	"        FILE (\"-\" for stdin) holds one Pod and the ConfigMaps and\n"
-	"        Secrets it references, as YAML documents separated by \"---\".\n"
+	"        Secrets it references, as YAML documents separated by\n"
+	"        \"---\".\n"
 	"        ilctl fills in what Kubernetes would (namespace, uid,\n"
 	"        creationTimestamp, Pending status, resolved env, projected\n"
 	"        volume maps), POSTs the PodCreateRequests to /create and\n"
@@ -112,7 +115,8 @@ static const char manual[] =
 	"        DELETE /delete with the saved pod, then forget it.  --force\n"
 	"        forgets it even when the gateway refuses.\n"
 	"    ping\n"
-	"        POST /pinglink (no body, no Content-Type) and print the reply.\n"
+	"        POST /pinglink (no body, no Content-Type) and print the\n"
+	"        reply.\n"
 	"    list\n"
 	"        The saved pods: name, namespace, uid and job id.\n"
 	"\n"
@@ -233,6 +237,21 @@ const char *ilctl_state_dir(struct ilctl_opts *o, const char *cmd)
 	(void)snprintf(o->state_dir_alloc, len, "%s/.local/state/ilctl", home);
 	o->state_dir = o->state_dir_alloc;
 	return o->state_dir;
+}
+
+int ilctl_load_pod(struct ilctl_opts *o, const char *cmd, const char *name,
+		   cJSON **ret, const char **ret_dir)
+{
+	const char *dir = ilctl_state_dir(o, cmd);
+	char err[512];
+
+	if (!dir)
+		return ILCTL_EFAIL;
+	if (ilctl_state_load(dir, o->ns, name, ret, err, sizeof(err)) < 0)
+		return ilctl_fail(ILCTL_EFAIL, cmd, "%s", err);
+	if (ret_dir)
+		*ret_dir = dir;
+	return ILCTL_OK;
 }
 
 /* "--name", "--name=value" or "-c"; *ret_val gets an inline value. */

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct cJSON;
+
 #define ILCTL_VERSION "0.1.0"
 #define ILCTL_DEFAULT_URL "http://127.0.0.1:3000"
 /* Cap of every response body ilctl keeps in memory, and of a manifest. */
@@ -97,6 +99,14 @@ int ilctl_parse_long(const char *cmd, const char *opt, const char *s,
  * $HOME/.local/state/ilctl.  NULL (message printed) when none applies.
  */
 const char *ilctl_state_dir(struct ilctl_opts *o, const char *cmd);
+
+/*
+ * Load the saved pod NAME of namespace o->ns into *ret (caller frees);
+ * *ret_dir (may be NULL) gets the state directory.  ILCTL_OK, or
+ * ILCTL_EFAIL with the reason printed.
+ */
+int ilctl_load_pod(struct ilctl_opts *o, const char *cmd, const char *name,
+		   struct cJSON **ret, const char **ret_dir);
 
 /* The commands; argv[0] is the command name.  Return an exit status. */
 int ilctl_cmd_create(struct ilctl_opts *o, int argc, char **argv);

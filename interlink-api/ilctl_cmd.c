@@ -217,11 +217,9 @@ int ilctl_cmd_delete(struct ilctl_opts *o, int argc, char **argv)
 			     1);
 	if (r)
 		return r;
-	dir = ilctl_state_dir(o, "delete");
-	if (!dir)
-		return ILCTL_EFAIL;
-	if (ilctl_state_load(dir, o->ns, name, &pod, err, sizeof(err)) < 0)
-		return ilctl_fail(ILCTL_EFAIL, "delete", "%s", err);
+	r = ilctl_load_pod(o, "delete", name, &pod, &dir);
+	if (r)
+		return r;
 	r = ilctl_http_call_json(o, "delete", &rq, pod, &resp);
 	cJSON_Delete(pod);
 	if (r == ILCTL_OK && resp.code != 200)

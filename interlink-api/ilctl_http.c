@@ -36,6 +36,7 @@ struct xfer {
 	bool timed_out;
 	bool interrupted;
 	bool too_big;
+	bool cut_short;  /* an error body beyond the cap, dropped */
 	bool out_failed; /* stdout refused the stream */
 	int out_errno;
 };
@@ -66,9 +67,10 @@ static int parse_target(const char *cmd, const struct ilctl_opts *o,
 		if (end <= host || memchr(host, '/', (size_t)(end - host)) ||
 		    strpbrk(host, "?#"))
 			return ilctl_usage_error(
-				cmd, "--url '%s': expected scheme://host[:port] "
-				     "without a path (the virtual-kubelet "
-				     "supports no path prefix)",
+				cmd, "--url '%s': expected "
+				     "scheme://host[:port] without a path "
+				     "(the virtual-kubelet supports no path "
+				     "prefix)",
 				url);
 		if (len >= sizeof(t->base))
 			return ilctl_usage_error(cmd, "--url is too long");
@@ -196,12 +198,15 @@ static int build_headers(const char *cmd, const struct ilctl_opts *o,
 		free_headers(list);
 		return ilctl_fail(ILCTL_EFAIL, cmd, "out of memory");
 	}
-	if (o->verbose)
-		for (struct curl_slist *l = list; l; l = l->next)
-			fprintf(stderr, "> %s\n",
-				strncmp(l->data, "Authorization:", 14) == 0
-					? "Authorization: Bearer <redacted>"
-					: l->data);
+	for (struct curl_slist *l = list; o->verbose && l; l = l->next) {
+		/* "Name:" alone deletes a header curl would add */
+		if (l->data[strlen(l->data) - 1] == ':')
+			continue;
+		fprintf(stderr, "> %s\n",
+			strncmp(l->data, "Authorization:", 14) == 0
+				? "Authorization: Bearer <redacted>"
+				: l->data);
+	}
 	*ret = list;
 	return 0;
 }
@@ -242,7 +247,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 		return len;
 	}
 	if (buf_append(&x->resp->body, p, len) < 0) {
-		x->too_big = true;
+		/* of an error reply the start is enough; stop reading */
+		if (code == 200)
+			x->too_big = true;
+		else
+			x->cut_short = true;
 		return 0;
 	}
 	return len;
@@ -339,7 +348,7 @@ static int finish(const char *cmd, const struct ilctl_opts *o,
 		return ilctl_fail(ILCTL_EFAIL, cmd, "stdout: %s",
 				  strerror(x->out_errno));
 	}
-	if (rc != CURLE_OK)
+	if (rc != CURLE_OK && !x->cut_short)
 		return ilctl_fail(ILCTL_ETRANSPORT, cmd, "%s: %s", url,
 				  errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	return ILCTL_OK;

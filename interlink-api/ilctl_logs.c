@@ -13,7 +13,6 @@
 #include "buf.h"
 #include "ilctl_http.h"
 #include "ilctl_pod.h"
-#include "ilctl_state.h"
 #include "ilctl_util.h"
 #include "wire.h"
 
@@ -137,7 +136,8 @@ static int pick_container(const cJSON *pod, const struct logs_args *a,
 			  const char **ret)
 {
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
-	const cJSON *ctrs = cJSON_GetObjectItemCaseSensitive(spec, "containers");
+	const cJSON *ctrs =
+		cJSON_GetObjectItemCaseSensitive(spec, "containers");
 	const cJSON *init =
 		cJSON_GetObjectItemCaseSensitive(spec, "initContainers");
 	const cJSON *list = a->init ? init : ctrs;
@@ -194,20 +194,17 @@ int ilctl_cmd_logs(struct ilctl_opts *o, int argc, char **argv)
 	struct logs_args a = {0};
 	struct wire_log_struct ls = {0};
 	struct ilctl_resp resp;
-	const char *name, *dir, *container;
+	const char *name, *container;
 	cJSON *pod, *body;
-	char err[512];
 	int r;
 
 	r = ilctl_parse_args(o, argc, argv, logs_defs, on_opt, &a, &name, 1,
 			     1);
 	if (r)
 		return r;
-	dir = ilctl_state_dir(o, "logs");
-	if (!dir)
-		return ILCTL_EFAIL;
-	if (ilctl_state_load(dir, o->ns, name, &pod, err, sizeof(err)) < 0)
-		return ilctl_fail(ILCTL_EFAIL, "logs", "%s", err);
+	r = ilctl_load_pod(o, "logs", name, &pod, NULL);
+	if (r)
+		return r;
 	r = pick_container(pod, &a, &container);
 	if (r) {
 		cJSON_Delete(pod);

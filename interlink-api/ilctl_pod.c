@@ -31,9 +31,9 @@ static int perr(struct pod_ctx *c, const char *fmt, ...)
 
 static int perr(struct pod_ctx *c, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (c->err && c->errlen) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		(void)vsnprintf(c->err, c->errlen, fmt, ap);
 		va_end(ap);
@@ -166,7 +166,9 @@ static int normalise_meta(struct pod_ctx *c, cJSON *obj, const char *what,
 			    what, name);
 	objns = get_str(meta, "namespace");
 	if (!objns) {
-		if (get(meta, "namespace") && !cJSON_IsNull(get(meta, "namespace")))
+		const cJSON *v = get(meta, "namespace");
+
+		if (v && !cJSON_IsNull(v))
 			return perr(c, "%s '%s': metadata.namespace must be "
 				    "a string", what, name);
 		return put_str(c, meta, "namespace", ns);
@@ -374,12 +376,10 @@ static int cmp_member_names(const void *a, const void *b)
 /* k="v" lines in key order, as the VK writes metadata.labels files. */
 static int format_meta_map(const cJSON *map, struct buf *b)
 {
+	size_t n = (size_t)cJSON_GetArraySize(map), i = 0;
 	const cJSON **items, *v;
-	size_t n = 0, i = 0;
 	int r = 0;
 
-	cJSON_ArrayForEach(v, map)
-		n++;
 	if (n == 0)
 		return 0;
 	items = calloc(n, sizeof(*items));
@@ -856,7 +856,8 @@ static int resolve_env(struct pod_ctx *c, cJSON *env, const char *cname)
 			if (r < 0)
 				return -1;
 			if (r == 1)
-				cJSON_Delete(cJSON_DetachItemViaPointer(env, e));
+				cJSON_Delete(
+					cJSON_DetachItemViaPointer(env, e));
 			if (r == 0) {
 				r = put_str(c, e, "value", val);
 				free(val);
@@ -1026,10 +1027,10 @@ static int classify(struct pod_ctx *c, const cJSON *docs, const cJSON **pod)
 /* The object the last one of list repeats (same name and namespace). */
 static const cJSON *last_repeats(const cJSON *list)
 {
-	const cJSON *o, *last = NULL;
+	const cJSON *last = cJSON_GetArrayItem(list,
+					       cJSON_GetArraySize(list) - 1);
+	const cJSON *o;
 
-	cJSON_ArrayForEach(o, list)
-		last = o;
 	cJSON_ArrayForEach(o, list) {
 		if (o == last)
 			break;

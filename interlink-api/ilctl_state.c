@@ -29,7 +29,8 @@ static int state_path(const char *dir, const char *ns, const char *name,
 
 	if (!text_is_dns_label(ns)) {
 		(void)snprintf(err, errlen,
-			       "namespace '%.64s' is not a valid DNS label", ns);
+			       "namespace '%.64s' is not a valid DNS label",
+			       ns);
 		return -1;
 	}
 	if (!text_is_dns_subdomain(name)) {

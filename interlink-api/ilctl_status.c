@@ -15,7 +15,6 @@
 
 #include "ilctl_http.h"
 #include "ilctl_pod.h"
-#include "ilctl_state.h"
 #include "ilctl_util.h"
 #include "wire.h"
 
@@ -63,8 +62,8 @@ static int on_opt(void *ctx, int id, const char *arg)
 				     &a->interval))
 			return ILCTL_EUSAGE;
 		if (a->interval == 0)
-			return ilctl_usage_error("wait",
-						 "--interval must be at least 1");
+			return ilctl_usage_error(
+				"wait", "--interval must be at least 1");
 		return 0;
 	default:
 		return 0;
@@ -222,20 +221,6 @@ static int print_table(const char *cmd, const char *name,
 	return r;
 }
 
-/* The saved pod of NAME in the current namespace. */
-static int load_pod(struct ilctl_opts *o, const char *cmd, const char *name,
-		    cJSON **ret)
-{
-	const char *dir = ilctl_state_dir(o, cmd);
-	char err[512];
-
-	if (!dir)
-		return ILCTL_EFAIL;
-	if (ilctl_state_load(dir, o->ns, name, ret, err, sizeof(err)) < 0)
-		return ilctl_fail(ILCTL_EFAIL, cmd, "%s", err);
-	return ILCTL_OK;
-}
-
 int ilctl_cmd_status(struct ilctl_opts *o, int argc, char **argv)
 {
 	struct status_args a = {0};
@@ -249,7 +234,7 @@ int ilctl_cmd_status(struct ilctl_opts *o, int argc, char **argv)
 			     1);
 	if (r)
 		return r;
-	r = load_pod(o, "status", name, &pod);
+	r = ilctl_load_pod(o, "status", name, &pod, NULL);
 	if (r)
 		return r;
 	r = fetch_status(o, "status", pod, &body, &st);
@@ -325,7 +310,7 @@ int ilctl_cmd_wait(struct ilctl_opts *o, int argc, char **argv)
 	if (r)
 		return r;
 	what = a.wait_for == WAIT_RUNNING ? "running" : "terminated";
-	r = load_pod(o, "wait", name, &pod);
+	r = ilctl_load_pod(o, "wait", name, &pod, NULL);
 	if (r)
 		return r;
 	deadline = now_mono() + (double)a.timeout;

@@ -38,14 +38,14 @@ int ilctl_random_bytes(void *buf, size_t n)
 int ilctl_random_below(uint32_t bound, uint32_t *ret)
 {
 	uint32_t limit, v;
-	int r;
 
 	if (bound == 0)
 		return -EINVAL;
 	/* reject the top partial range so every value is equally likely */
 	limit = UINT32_MAX - UINT32_MAX % bound;
 	do {
-		r = ilctl_random_bytes(&v, sizeof(v));
+		int r = ilctl_random_bytes(&v, sizeof(v));
+
 		if (r < 0)
 			return r;
 	} while (v >= limit);

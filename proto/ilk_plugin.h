@@ -166,7 +166,9 @@ struct ilk_job_info {
 	char tag[ILK_TAG_MAX];       /* as given to submit, "" if none */
 	int phase;                   /* enum ilk_job_phase */
 	int exit_code;               /* when DONE: the exit status, 128+N
-	                              * after signal N, -1 when unknown */
+	                              * after signal N, -1 when unknown;
+	                              * it may become known a little after
+	                              * the job is DONE (Slurm, on cancel) */
 	int64_t submit_time;         /* Unix seconds; 0 when not known */
 	int64_t start_time;          /* 0 when not started */
 	int64_t end_time;            /* 0 when not ended */

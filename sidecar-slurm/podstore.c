@@ -392,7 +392,10 @@ int podstore_set_final(struct podstore *ps, const char *uid,
 
 	pthread_mutex_lock(&ps->lock);
 	i = find(ps, uid);
-	if (i >= 0 && !ps->v[i]->has_final) {
+	/* a cancelled job is DONE before Slurm knows its exit code */
+	if (i >= 0 && (!ps->v[i]->has_final ||
+		       (ps->v[i]->final.exit_code < 0 &&
+			info->exit_code >= 0))) {
 		ps->v[i]->has_final = true;
 		ps->v[i]->final = *info;
 		r = persist(ps->v[i]);

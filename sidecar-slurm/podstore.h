@@ -54,7 +54,8 @@ int podstore_get(struct podstore *ps, const char *uid,
 
 /* Mark uid as being deleted (persisted). -ENOENT when unknown. */
 int podstore_mark_deleting(struct podstore *ps, const char *uid);
-/* Record the final state of uid's job (persisted once). */
+/* Record the final state of uid's job (persisted; replaced only while
+ * its exit code is still unknown). */
 int podstore_set_final(struct podstore *ps, const char *uid,
 		       const struct ilk_job_info *info);
 /* Forget uid and remove its folder. */

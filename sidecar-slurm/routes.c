@@ -854,7 +854,8 @@ void sidecar_after_poll(void *ctx, struct poller *p)
 			continue;
 		}
 		r = poller_lookup(p, v[i].job_id, &ji, err, sizeof(err));
-		if (r == 0 && ji.phase == ILK_JOB_DONE && !v[i].has_final)
+		if (r == 0 && ji.phase == ILK_JOB_DONE &&
+		    (!v[i].has_final || v[i].final.exit_code < 0))
 			(void)podstore_set_final(sc->store, v[i].uid, &ji);
 		/* a deleted pod's folder goes once its job has ended */
 		if (v[i].deleting &&

@@ -321,6 +321,7 @@ bad:
  */
 static int local_conf_path(const char **ret, char *err, size_t errlen)
 {
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): single-threaded by contract */
 	const char *conf = getenv("SLURM_CONF");
 	size_t i;
 
@@ -328,8 +329,8 @@ static int local_conf_path(const char **ret, char *err, size_t errlen)
 		if (access(conf, R_OK) != 0) {
 			set_err(err, errlen,
 				"cannot read the Slurm configuration '%s' "
-				"named by SLURM_CONF: %s",
-				conf, strerror(errno));
+				"named by SLURM_CONF: %m",
+				conf);
 			return ILK_ERR_UNAVAILABLE;
 		}
 		*ret = conf;
@@ -380,7 +381,7 @@ int slurm_api_submit(const struct ilk_job_spec *spec,
 	job_desc_msg_t desc;
 	submit_response_msg_t *resp = NULL;
 	size_t nenv = 0;
-	int n, e;
+	int n;
 
 	if (!spec || !spec->script || strncmp(spec->script, "#!", 2) != 0) {
 		set_err(err, errlen,
@@ -444,7 +445,8 @@ int slurm_api_submit(const struct ilk_job_spec *spec,
 	desc.partition = unconst(spec->partition);
 
 	if (slurm_submit_batch_job(&desc, &resp) != SLURM_SUCCESS) {
-		e = slurm_get_errno();
+		int e = slurm_get_errno();
+
 		if (spec->partition && errno_names_partition(e)) {
 			char what[160];
 
@@ -679,9 +681,8 @@ int slurm_api_query(const char *job_id, struct ilk_job_info *ret, char *err,
 		    size_t errlen)
 {
 	job_info_msg_t *msg = NULL;
-	char what[64];
 	uint32_t id, i;
-	int rc, e;
+	int rc;
 
 	rc = parse_job_id(job_id, &id, err, errlen);
 	if (rc != ILK_OK)
@@ -692,7 +693,9 @@ int slurm_api_query(const char *job_id, struct ilk_job_info *ret, char *err,
 	 * while slurm_load_jobs() for poll only looks at the local cluster.
 	 */
 	if (slurm_load_job(&msg, id, SHOW_ALL | SHOW_LOCAL) != SLURM_SUCCESS) {
-		e = slurm_get_errno();
+		int e = slurm_get_errno();
+		char what[64];
+
 		if (e == ESLURM_INVALID_JOB_ID) {
 			set_err(err, errlen,
 				"Slurm job %" PRIu32 " does not exist", id);
@@ -753,10 +756,12 @@ static void authinfo_socket(const char *authinfo, char *dst, size_t dstlen)
 static void conf_line_value(const char *line, const char *key, char *dst,
 			    size_t dstlen)
 {
-	size_t klen = strlen(key), n;
+	size_t klen = strlen(key);
 	const char *p = line;
 
 	while (*p) {
+		size_t n;
+
 		p += strspn(p, " \t\r\n");
 		n = strcspn(p, " \t\r\n");
 		if (n > klen && strncasecmp(p, key, klen) == 0 &&
@@ -783,7 +788,6 @@ int slurm_api_local_auth(struct slurm_api_auth *ret, char *err,
 	char line[8192], authinfo[SLURM_API_PATH_MAX + 256] = "";
 	struct slurm_api_auth auth;
 	const char *path;
-	char *hash;
 	FILE *f;
 	int rc;
 
@@ -794,12 +798,13 @@ int slurm_api_local_auth(struct slurm_api_auth *ret, char *err,
 	f = fopen(path, "re");
 	if (!f) {
 		set_err(err, errlen, "cannot read the Slurm configuration "
-			"'%s': %s", path, strerror(errno));
+			"'%s': %m", path);
 		return ILK_ERR_UNAVAILABLE;
 	}
 	/* over-long lines are read in pieces; AuthType/AuthInfo are short */
 	while (fgets(line, sizeof(line), f)) {
-		hash = strchr(line, '#');
+		char *hash = strchr(line, '#');
+
 		if (hash)
 			*hash = '\0';
 		conf_line_value(line, "AuthType", auth.auth_type,

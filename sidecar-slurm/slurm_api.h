@@ -18,7 +18,9 @@
  * terminated; err may be NULL when errlen is 0).  The mapping is:
  *   ILK_ERR_UNAVAILABLE  slurmctld cannot be reached, does not answer, or
  *                        authentication (munge) failed: "slurmctld
- *                        unreachable: <Slurm's text>";
+ *                        unreachable: <Slurm's text>"; or Slurm says
+ *                        "not now" (standby, submissions disabled, "Job
+ *                        can not be altered now"): retry later;
  *   ILK_ERR_REJECTED     Slurm refused the request (unknown partition,
  *                        resources that no node has, limits, access);
  *   ILK_ERR_NOT_FOUND    slurmctld does not know the job (never existed,

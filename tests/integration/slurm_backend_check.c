@@ -8,12 +8,13 @@
  *
  * Usage: slurm_backend_check [OUTDIR]
  *   OUTDIR receives the jobs' output files; it must exist and be
- *   writable by the user running the test.  Default: $IL_TMP, else a new
- *   directory under /tmp.
+ *   writable by the user running the test.  Default: a new directory
+ *   under $IL_TMP, else under /tmp.
  *
- * The cluster must be idle (jobs of others could hold the CPUs the
- * pending-job check relies on) and have its scheduler warm; the test
- * cancels every job it submitted before exiting.
+ * The cluster must be the single-node kind tests/slurm-cluster.sh makes
+ * (one job takes every CPU ping reports, so that a second one pends),
+ * idle, with its scheduler warm.  The test cancels every job it submitted
+ * before exiting.  The TAP plan comes last.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,14 +63,14 @@ static void ok(bool cond, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
-	fflush(stdout);
+	(void)fflush(stdout);
 }
 
 static void skip(const char *desc, const char *why)
 {
 	test_no++;
 	printf("ok %d - %s # SKIP %s\n", test_no, desc, why);
-	fflush(stdout);
+	(void)fflush(stdout);
 }
 
 static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -78,12 +79,12 @@ static void diag(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("# ", stdout);
+	(void)fputs("# ", stdout);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
-	fflush(stdout);
+	(void)fflush(stdout);
 }
 
 static double now_ms(void)
@@ -117,7 +118,7 @@ static void host_log(int level, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
-	fflush(stdout);
+	(void)fflush(stdout);
 }
 
 static const char *host_config_get(const char *key)
@@ -302,7 +303,7 @@ static long rpc_count(const char *rpc)
 
 static bool make_outdir(char *buf, size_t len)
 {
-	const char *tmp = getenv("IL_TMP");
+	const char *tmp = getenv("IL_TMP"); /* NOLINT: before any thread */
 
 	if (tmp && *tmp) {
 		(void)snprintf(buf, len, "%s/slurm_backend_check.%ld", tmp,
@@ -459,10 +460,11 @@ static void check_running_pending_cancel(const struct ilk_capacity *cap)
 {
 	struct ilk_job_spec s;
 	struct ilk_job_info info, pinfo;
-	char id[ILK_JOB_ID_MAX], pid_[ILK_JOB_ID_MAX], out[4096], pout[4096];
+	char id[ILK_JOB_ID_MAX], pend_id[ILK_JOB_ID_MAX];
+	char out[4096], pout[4096];
 	char err[256] = "";
 	double t0, t1, t_run;
-	bool done, seen;
+	bool done;
 	int rc, last_exit;
 
 	spec_init(&s, "sleeper", "uid-sleeper", "#!/bin/bash\nsleep 300\n",
@@ -489,8 +491,8 @@ static void check_running_pending_cancel(const struct ilk_capacity *cap)
 	spec_init(&s, "pender", "uid-pender", "#!/bin/bash\ntrue\n", pout,
 		  sizeof(pout));
 	s.cpus = 1;
-	rc = submit(&s, pid_, err, sizeof(err));
-	ok(rc == ILK_OK, "pender: submit OK, job %s (%s)", pid_, err);
+	rc = submit(&s, pend_id, err, sizeof(err));
+	ok(rc == ILK_OK, "pender: submit OK, job %s (%s)", pend_id, err);
 	if (rc == ILK_OK) {
 		sleep_ms(1500); /* a scheduler pass or two */
 		memset(&pinfo, 0, sizeof(pinfo));
@@ -498,17 +500,18 @@ static void check_running_pending_cancel(const struct ilk_capacity *cap)
 			skip("pender: PENDING behind the sleeper",
 			     "node too large to fill");
 		} else {
-			seen = poll_find(pid_, &pinfo);
+			bool seen = poll_find(pend_id, &pinfo);
+
 			ok(seen && pinfo.phase == ILK_JOB_PENDING &&
 				   strcmp(pinfo.state, "PENDING") == 0 &&
 				   pinfo.start_time == 0,
 			   "pender: PENDING, no start time (%s, reason '%s')",
 			   pinfo.state, pinfo.reason);
 		}
-		rc = ops->cancel(state, pid_, err, sizeof(err));
+		rc = ops->cancel(state, pend_id, err, sizeof(err));
 		ok(rc == ILK_OK, "pender: cancel of a pending job OK (%s)",
 		   err);
-		done = wait_phase(pid_, ILK_JOB_DONE, 2000, &pinfo);
+		done = wait_phase(pend_id, ILK_JOB_DONE, 2000, &pinfo);
 		ok(done && strcmp(pinfo.state, "CANCELLED") == 0 &&
 			   pinfo.exit_code == -1 && pinfo.start_time == 0 &&
 			   pinfo.end_time > 0,
@@ -640,7 +643,6 @@ static void check_short_spec(void)
 	struct ilk_job_spec s;
 	char id[ILK_JOB_ID_MAX], out[4096], err[256] = "";
 	struct ilk_job_info info;
-	bool done;
 	int rc;
 
 	/* a spec that ends before uid is refused: no silent uid 0 */
@@ -662,6 +664,8 @@ static void check_short_spec(void)
 	ok(rc == ILK_OK, "a short job spec (up to gid) is accepted (rc %d %s)",
 	   rc, err);
 	if (rc == ILK_OK) {
+		bool done;
+
 		memset(&info, 0, sizeof(info));
 		done = wait_phase(id, ILK_JOB_DONE, 30000, &info);
 		ok(done && info.exit_code == 0,
@@ -858,8 +862,8 @@ int main(int argc, char **argv)
 	char dirbuf[4096], err[256] = "";
 	int rc;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!getenv("SLURM_CONF")) {
+	(void)setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!getenv("SLURM_CONF")) { /* NOLINT: before any thread */
 		printf("1..0 # SKIP SLURM_CONF is not set\n");
 		return 0;
 	}
@@ -868,7 +872,7 @@ int main(int argc, char **argv)
 	} else {
 		if (!make_outdir(dirbuf, sizeof(dirbuf))) {
 			printf("Bail out! cannot create an output directory: "
-			       "%s\n", strerror(errno));
+			       "%m\n");
 			return 1;
 		}
 		outdir = dirbuf;

@@ -394,7 +394,8 @@ static void test_anchors_refused(void **state)
 		    "anchors are not supported ('m')");
 	check_error("a: &s [1]\n", YAMLJSON_TYPED, "anchors are not supported");
 	check_error("b: *undefined\n", YAMLJSON_TYPED,
-		    "line 1, column 4: aliases are not supported ('undefined')");
+		    "line 1, column 4: aliases are not supported "
+		    "('undefined')");
 	/* billion laughs stops at the first anchor */
 	check_error("a: &a [\"lol\",\"lol\"]\nb: &b [*a,*a]\nc: [*b,*b]\n",
 		    YAMLJSON_TYPED, "anchors are not supported");
@@ -472,8 +473,8 @@ static void test_limits(void **state)
 	assert_int_equal(yamljson_parse_all(y, len, YAMLJSON_TYPED, &j, err,
 					    sizeof(err)),
 			 -1);
-	assert_string_equal(err,
-			    "line 100000, column 3: more than 100000 YAML nodes");
+	assert_string_equal(
+		err, "line 100000, column 3: more than 100000 YAML nodes");
 	/* 99999 items + the sequence = exactly the limit */
 	len = 99999 * 4;
 	assert_int_equal(yamljson_parse_all(y, len, YAMLJSON_TYPED, &j, err,
@@ -703,7 +704,8 @@ static void test_no_crash(void **state)
 			cJSON_Delete(j);
 	}
 	for (int round = 0; round < 3000; round++) {
-		static const char bytes[] = "\0\n\t :-[]{}&*!|>'\"#%@`,?\xff\xc3";
+		static const char bytes[] =
+			"\0\n\t :-[]{}&*!|>'\"#%@`,?\xff\xc3";
 
 		memcpy(copy, manifest, len + 1);
 		for (int k = 0; k < 4; k++) {
