@@ -69,7 +69,8 @@ $(BIN)/interlink-api: $(call obj,$(GATEWAY_SRC) $(COMMON_SRC) $(PROTO_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
 
-$(BIN)/ilctl: $(call obj,$(ILCTL_SRC) common/yamljson.c $(PROTO_SRC))
+$(BIN)/ilctl: $(call obj,$(ILCTL_SRC) common/yamljson.c common/buf.c \
+		common/text.c common/fsutil.c $(PROTO_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
 

@@ -84,6 +84,8 @@ struct yj_conv {
 	size_t nodes;
 	cJSON *root; /* the open document's root, NULL until it is seen */
 	cJSON *docs;
+	yaml_mark_t doc_mark;    /* where the open document starts */
+	yaml_mark_t second_mark; /* where the second kept document starts */
 	char *err;
 	size_t errlen;
 };
@@ -660,6 +662,8 @@ static int on_document_end(struct yj_conv *c)
 		cJSON_Delete(doc);
 		return 0;
 	}
+	if (cJSON_GetArraySize(c->docs) == 1)
+		c->second_mark = c->doc_mark;
 	if (!cJSON_AddItemToArray(c->docs, doc)) {
 		cJSON_Delete(doc);
 		set_plain_err(c->err, c->errlen, "out of memory");
@@ -693,6 +697,7 @@ static int yj_event(struct yj_conv *c, const yaml_event_t *ev)
 		return on_end(c);
 	case YAML_DOCUMENT_START_EVENT:
 		yj_reset(c);
+		c->doc_mark = ev->start_mark;
 		return 0;
 	case YAML_DOCUMENT_END_EVENT:
 		return on_document_end(c);
@@ -743,8 +748,10 @@ static void yj_parser_error(struct yj_conv *c, const yaml_parser_t *p)
 			p->problem_mark.column + 1, "%s", problem);
 }
 
-int yamljson_parse_all(const char *buf, size_t len, enum yamljson_mode mode,
-		       cJSON **ret, char *err, size_t errlen)
+/* yamljson_parse_all, also telling where a second document starts. */
+static int parse_stream(const char *buf, size_t len, enum yamljson_mode mode,
+			cJSON **ret, yaml_mark_t *ret_second, char *err,
+			size_t errlen)
 {
 	struct yj_conv c;
 	yaml_parser_t parser;
@@ -799,23 +806,33 @@ int yamljson_parse_all(const char *buf, size_t len, enum yamljson_mode mode,
 		return -1;
 	}
 	*ret = c.docs;
+	if (ret_second)
+		*ret_second = c.second_mark;
 	return 0;
+}
+
+int yamljson_parse_all(const char *buf, size_t len, enum yamljson_mode mode,
+		       cJSON **ret, char *err, size_t errlen)
+{
+	return parse_stream(buf, len, mode, ret, NULL, err, errlen);
 }
 
 int yamljson_parse_one(const char *buf, size_t len, enum yamljson_mode mode,
 		       cJSON **ret, char *err, size_t errlen)
 {
+	yaml_mark_t second;
 	cJSON *all, *doc;
 	int n;
 
-	if (yamljson_parse_all(buf, len, mode, &all, err, errlen) < 0)
+	if (parse_stream(buf, len, mode, &all, &second, err, errlen) < 0)
 		return -1;
 	n = cJSON_GetArraySize(all);
 	if (n > 1) {
 		if (err && errlen)
 			(void)snprintf(err, errlen,
-				       "expected one YAML document, found %d",
-				       n);
+				       "line %zu, column %zu: expected one "
+				       "YAML document, found %d",
+				       second.line + 1, second.column + 1, n);
 		cJSON_Delete(all);
 		return -1;
 	}
@@ -851,8 +868,7 @@ static int read_whole(const char *path, char **ret, size_t *ret_len,
 
 	if (!fp) {
 		if (err && errlen)
-			(void)snprintf(err, errlen, "%s: %s", path,
-				       strerror(errno));
+			(void)snprintf(err, errlen, "%s: %m", path);
 		return -1;
 	}
 	for (;;) {

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "ilctl_state.h"
+#include "ilctl_util.h"
 #include "text.h"
 
 volatile sig_atomic_t got_sigint;
@@ -173,13 +174,13 @@ int ilctl_fail(int code, const char *cmd, const char *fmt, ...)
 	va_list ap;
 
 	if (cmd)
-		fprintf(stderr, "ilctl: %s: ", cmd);
+		(void)fprintf(stderr, "ilctl: %s: ", cmd);
 	else
-		fputs("ilctl: ", stderr);
+		(void)fputs("ilctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	(void)fputc('\n', stderr);
 	return code;
 }
 
@@ -188,12 +189,12 @@ int ilctl_usage_error(const char *cmd, const char *fmt, ...)
 	const struct command *c = find_command(cmd);
 	va_list ap;
 
-	fprintf(stderr, "ilctl: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+	(void)fprintf(stderr, "ilctl: %s%s", cmd ? cmd : "", cmd ? ": " : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: ilctl [GLOBAL OPTIONS] %s\n",
-		c ? c->synopsis : "COMMAND [ARGS]  (see ilctl --help)");
+	(void)fprintf(stderr, "\nusage: ilctl [GLOBAL OPTIONS] %s\n",
+		      c ? c->synopsis : "COMMAND [ARGS]  (see ilctl --help)");
 	return ILCTL_EUSAGE;
 }
 
@@ -212,8 +213,9 @@ int ilctl_parse_long(const char *cmd, const char *opt, const char *s,
 
 const char *ilctl_state_dir(struct ilctl_opts *o, const char *cmd)
 {
-	const char *env = getenv("ILCTL_STATE_DIR");
-	const char *home = getenv("HOME");
+	/* single-threaded, nothing calls setenv */
+	const char *env = getenv("ILCTL_STATE_DIR"); /* NOLINT */
+	const char *home = getenv("HOME");           /* NOLINT */
 	size_t len;
 
 	if (o->state_dir)
@@ -266,7 +268,7 @@ static const struct ilctl_optdef *find_opt(const struct ilctl_optdef *defs,
 
 		for (; defs->name; defs++) {
 			if (strlen(defs->name) != n ||
-			    strncmp(defs->name, arg + 2, n) != 0)
+			    memcmp(defs->name, arg + 2, n) != 0)
 				continue;
 			*ret_val = eq ? eq + 1 : NULL;
 			return defs;
@@ -290,6 +292,8 @@ static const struct ilctl_optdef *find_opt(const struct ilctl_optdef *defs,
 static int apply_global(struct ilctl_opts *o, const char *cmd, int id,
 			const char *val)
 {
+	if (!val)
+		val = ""; /* a flag: its value is never looked at */
 	switch (id) {
 	case G_URL:
 		o->url = val;
@@ -326,10 +330,10 @@ static int apply_global(struct ilctl_opts *o, const char *cmd, int id,
 		o->verbose = true;
 		break;
 	case G_HELP:
-		fputs(manual, stdout);
+		(void)fputs(manual, stdout);
 		return ILCTL_DONE;
 	case G_VERSION:
-		printf("ilctl %s (%s)\n", ILCTL_VERSION, curl_version());
+		(void)printf("ilctl %s (%s)\n", ILCTL_VERSION, curl_version());
 		return ILCTL_DONE;
 	default:
 		break;
@@ -447,7 +451,7 @@ int main(int argc, char **argv)
 {
 	struct ilctl_opts o = {0};
 	const struct command *c;
-	const char *env = getenv("ILCTL_URL");
+	const char *env = getenv("ILCTL_URL"); /* NOLINT: single-threaded */
 	int r, ci = 0;
 
 	o.url = env && *env ? env : ILCTL_DEFAULT_URL;
@@ -461,15 +465,19 @@ int main(int argc, char **argv)
 					 argv[ci]);
 	if (install_signals() < 0)
 		return ilctl_fail(ILCTL_EFAIL, NULL, "sigaction: %s",
-				  strerror(errno));
+				  ilctl_strerror(errno));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return ilctl_fail(ILCTL_EFAIL, NULL, "curl_global_init failed");
 	r = c->run(&o, argc - ci, argv + ci);
 	curl_global_cleanup();
 	free(o.state_dir_alloc);
+	/* every result line went to stdout: make sure it got there */
+	if (fflush(stdout) != 0 && errno != EPIPE && r != ILCTL_EFAIL)
+		r = ilctl_fail(ILCTL_EFAIL, NULL, "stdout: %s",
+			       ilctl_strerror(errno));
 	if (r == ILCTL_DONE)
 		return ILCTL_OK;
 	if (r == ILCTL_EINTR)
-		fputs("ilctl: interrupted\n", stderr);
+		(void)fputs("ilctl: interrupted\n", stderr);
 	return r;
 }

@@ -63,7 +63,7 @@ static int read_manifest(const char *file, cJSON **ret)
 	if (r < 0)
 		return ilctl_fail(ILCTL_EFAIL, "create", "%s: %s", file,
 				  r == -E2BIG ? "larger than 16 MiB"
-					      : strerror(-r));
+					      : ilctl_strerror(-r));
 	r = yamljson_parse_all(data, len, YAMLJSON_TYPED, ret, err,
 			       sizeof(err));
 	free(data);
@@ -158,8 +158,8 @@ static int create_pod(struct ilctl_opts *o, const char *dir, cJSON *req,
 				  "created, but not saved: %s", err);
 	if (r)
 		return r;
-	printf("pod/%s created (uid %s, job %s)\n", name,
-	       ilctl_pod_meta(pod, "uid"), jid && *jid ? jid : "?");
+	(void)printf("pod/%s created (uid %s, job %s)\n", name,
+		     ilctl_pod_meta(pod, "uid"), jid && *jid ? jid : "?");
 	return ILCTL_OK;
 }
 
@@ -187,7 +187,7 @@ int ilctl_cmd_create(struct ilctl_opts *o, int argc, char **argv)
 	if (r < 0) {
 		cJSON_Delete(docs);
 		return ilctl_fail(ILCTL_EFAIL, "create", "/dev/urandom: %s",
-				  strerror(-r));
+				  ilctl_strerror(-r));
 	}
 	if (ilctl_pod_build(docs, o->ns, uid, (int64_t)time(NULL), &req, &pod,
 			    err, sizeof(err)) < 0) {
@@ -230,8 +230,8 @@ int ilctl_cmd_delete(struct ilctl_opts *o, int argc, char **argv)
 		return r;
 	if (ilctl_state_remove(dir, o->ns, name, err, sizeof(err)) < 0)
 		return ilctl_fail(ILCTL_EFAIL, "delete", "%s", err);
-	printf("pod/%s deleted%s\n", name,
-	       r == ILCTL_OK ? "" : " (forgotten; the gateway refused)");
+	(void)printf("pod/%s deleted%s\n", name,
+		     r == ILCTL_OK ? "" : " (forgotten; the gateway refused)");
 	return r;
 }
 
@@ -284,7 +284,7 @@ int ilctl_cmd_list(struct ilctl_opts *o, int argc, char **argv)
 	n = (size_t)cJSON_GetArraySize(all);
 	if (n == 0) {
 		cJSON_Delete(all);
-		fprintf(stderr, "No pods in %s.\n", dir);
+		(void)fprintf(stderr, "No pods in %s.\n", dir);
 		return ILCTL_OK;
 	}
 	cells = calloc((n + 1) * 4, sizeof(*cells));

@@ -112,7 +112,7 @@ static int read_token(const char *cmd, const struct ilctl_opts *o,
 		return ilctl_fail(ILCTL_EFAIL, cmd, "--token-file '%s': %s",
 				  o->token_file,
 				  r == -E2BIG ? "larger than 64 KiB"
-					      : strerror(-r));
+					      : ilctl_strerror(-r));
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)(*ret)[i];
 
@@ -162,7 +162,7 @@ static int build_headers(const char *cmd, const struct ilctl_opts *o,
 	r = ilctl_random_below(100000, &n);
 	if (r < 0)
 		return ilctl_fail(ILCTL_EFAIL, cmd, "/dev/urandom: %s",
-				  strerror(-r));
+				  ilctl_strerror(-r));
 	r = read_token(cmd, o, &token);
 	if (r)
 		return r;
@@ -202,10 +202,10 @@ static int build_headers(const char *cmd, const struct ilctl_opts *o,
 		/* "Name:" alone deletes a header curl would add */
 		if (l->data[strlen(l->data) - 1] == ':')
 			continue;
-		fprintf(stderr, "> %s\n",
-			strncmp(l->data, "Authorization:", 14) == 0
-				? "Authorization: Bearer <redacted>"
-				: l->data);
+		(void)fprintf(stderr, "> %s\n",
+			      strncmp(l->data, "Authorization:", 14) == 0
+				      ? "Authorization: Bearer <redacted>"
+				      : l->data);
 	}
 	*ret = list;
 	return 0;
@@ -346,7 +346,7 @@ static int finish(const char *cmd, const struct ilctl_opts *o,
 		if (x->out_errno == EPIPE)
 			return ILCTL_OK;
 		return ilctl_fail(ILCTL_EFAIL, cmd, "stdout: %s",
-				  strerror(x->out_errno));
+				  ilctl_strerror(x->out_errno));
 	}
 	if (rc != CURLE_OK && !x->cut_short)
 		return ilctl_fail(ILCTL_ETRANSPORT, cmd, "%s: %s", url,
@@ -372,13 +372,13 @@ int ilctl_http_call(const struct ilctl_opts *o, const char *cmd,
 		return r;
 	(void)snprintf(url, sizeof(url), "%s%s", t.base, rq->path);
 	if (o->verbose)
-		fprintf(stderr, "> %s %s%s%s\n", rq->method, url,
-			t.sock ? " via " : "", t.sock ? t.sock : "");
+		(void)fprintf(stderr, "> %s %s%s%s\n", rq->method, url,
+			      t.sock ? " via " : "", t.sock ? t.sock : "");
 	r = build_headers(cmd, o, rq, &headers);
 	if (r)
 		return r;
 	if (o->verbose)
-		fprintf(stderr, "> (%zu bytes of body)\n", rq->body_len);
+		(void)fprintf(stderr, "> (%zu bytes of body)\n", rq->body_len);
 	h = curl_easy_init();
 	if (!h) {
 		free_headers(headers);
@@ -401,8 +401,8 @@ int ilctl_http_call(const struct ilctl_opts *o, const char *cmd,
 		resp->code = 0;
 	r = finish(cmd, o, &x, rc, errbuf, url);
 	if (o->verbose && r == ILCTL_OK)
-		fprintf(stderr, "< HTTP %ld (%zu bytes kept) in %.3f s\n",
-			resp->code, resp->body.len, elapsed(&x.start));
+		(void)fprintf(stderr, "< HTTP %ld (%zu bytes kept) in %.3f s\n",
+			      resp->code, resp->body.len, elapsed(&x.start));
 out:
 	curl_easy_cleanup(h);
 	free_headers(headers);

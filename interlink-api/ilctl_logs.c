@@ -131,9 +131,12 @@ static void names_of(const cJSON *list, struct buf *b)
 	}
 }
 
-/* -c, or the only container of the list --init selects. */
-static int pick_container(const cJSON *pod, const struct logs_args *a,
-			  const char **ret)
+/*
+ * -c, or the only container of the list --init selects; NULL with the
+ * reason printed when there is no single answer.
+ */
+static const char *pick_container(const cJSON *pod,
+				  const struct logs_args *a)
 {
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
 	const cJSON *ctrs =
@@ -141,43 +144,39 @@ static int pick_container(const cJSON *pod, const struct logs_args *a,
 	const cJSON *init =
 		cJSON_GetObjectItemCaseSensitive(spec, "initContainers");
 	const cJSON *list = a->init ? init : ctrs;
-	const char *name = ilctl_pod_meta(pod, "name");
+	const char *name = ilctl_pod_meta(pod, "name"), *only = NULL;
 	struct buf b;
-	int r;
 
+	if (a->container && (has_container(ctrs, a->container) ||
+			     has_container(init, a->container)))
+		return a->container;
+	if (!a->container && cJSON_GetArraySize(list) == 1)
+		only = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetArrayItem(list, 0), "name"));
+	if (only)
+		return only;
+	if (!a->container && cJSON_GetArraySize(list) == 0) {
+		(void)ilctl_fail(ILCTL_EFAIL, "logs",
+				 "pod/%s has no %scontainers", name,
+				 a->init ? "init " : "");
+		return NULL;
+	}
+	buf_init(&b, 4096);
 	if (a->container) {
-		if (has_container(ctrs, a->container) ||
-		    has_container(init, a->container)) {
-			*ret = a->container;
-			return ILCTL_OK;
-		}
-		buf_init(&b, 4096);
 		names_of(ctrs, &b);
 		names_of(init, &b);
-		r = ilctl_fail(ILCTL_EFAIL, "logs",
-			       "pod/%s has no container '%s' (it has: %s)",
-			       name, a->container, buf_str(&b));
-		buf_done(&b);
-		return r;
+		(void)ilctl_fail(ILCTL_EFAIL, "logs",
+				 "pod/%s has no container '%s' (it has: %s)",
+				 name, a->container, buf_str(&b));
+	} else {
+		names_of(list, &b);
+		(void)ilctl_fail(ILCTL_EFAIL, "logs",
+				 "pod/%s has several %scontainers, choose "
+				 "one with -c: %s",
+				 name, a->init ? "init " : "", buf_str(&b));
 	}
-	if (cJSON_GetArraySize(list) == 1) {
-		*ret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetArrayItem(list, 0), "name"));
-		if (*ret)
-			return ILCTL_OK;
-	}
-	if (cJSON_GetArraySize(list) == 0)
-		return ilctl_fail(ILCTL_EFAIL, "logs",
-				  "pod/%s has no %scontainers", name,
-				  a->init ? "init " : "");
-	buf_init(&b, 4096);
-	names_of(list, &b);
-	r = ilctl_fail(ILCTL_EFAIL, "logs",
-		       "pod/%s has several %scontainers, choose one with -c: "
-		       "%s",
-		       name, a->init ? "init " : "", buf_str(&b));
 	buf_done(&b);
-	return r;
+	return NULL;
 }
 
 static char *dup_meta(const cJSON *pod, const char *key)
@@ -194,7 +193,7 @@ int ilctl_cmd_logs(struct ilctl_opts *o, int argc, char **argv)
 	struct logs_args a = {0};
 	struct wire_log_struct ls = {0};
 	struct ilctl_resp resp;
-	const char *name, *container;
+	const char *name, *container = NULL;
 	cJSON *pod, *body;
 	int r;
 
@@ -205,10 +204,10 @@ int ilctl_cmd_logs(struct ilctl_opts *o, int argc, char **argv)
 	r = ilctl_load_pod(o, "logs", name, &pod, NULL);
 	if (r)
 		return r;
-	r = pick_container(pod, &a, &container);
-	if (r) {
+	container = pick_container(pod, &a);
+	if (!container) {
 		cJSON_Delete(pod);
-		return r;
+		return ILCTL_EFAIL;
 	}
 	ls.namespace = dup_meta(pod, "namespace");
 	ls.pod_uid = dup_meta(pod, "uid");

@@ -366,36 +366,44 @@ static int go_quote(struct buf *b, const char *s)
 	return r ? r : buf_append(b, "\"", 1);
 }
 
-static int cmp_member_names(const void *a, const void *b)
-{
-	const cJSON *const *x = a, *const *y = b;
+struct meta_pair {
+	const char *key;
+	const char *value;
+};
 
-	return strcmp((*x)->string, (*y)->string);
+static int cmp_pairs(const void *a, const void *b)
+{
+	const struct meta_pair *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
 }
 
 /* k="v" lines in key order, as the VK writes metadata.labels files. */
 static int format_meta_map(const cJSON *map, struct buf *b)
 {
 	size_t n = (size_t)cJSON_GetArraySize(map), i = 0;
-	const cJSON **items, *v;
+	struct meta_pair *pairs;
+	const cJSON *v;
 	int r = 0;
 
 	if (n == 0)
 		return 0;
-	items = calloc(n, sizeof(*items));
-	if (!items)
+	pairs = calloc(n, sizeof(*pairs));
+	if (!pairs)
 		return -1;
-	cJSON_ArrayForEach(v, map)
-		items[i++] = v;
-	qsort(items, n, sizeof(*items), cmp_member_names);
+	cJSON_ArrayForEach(v, map) {
+		pairs[i].key = v->string;
+		pairs[i++].value = v->valuestring;
+	}
+	qsort(pairs, n, sizeof(*pairs), cmp_pairs);
 	for (i = 0; r == 0 && i < n; i++) {
-		r = buf_printf(b, "%s=", items[i]->string);
+		r = buf_printf(b, "%s=", pairs[i].key);
 		if (r == 0)
-			r = go_quote(b, items[i]->valuestring);
+			r = go_quote(b, pairs[i].value);
 		if (r == 0)
 			r = buf_append(b, "\n", 1);
 	}
-	free(items);
+	free(pairs);
 	return r;
 }
 
@@ -493,6 +501,7 @@ static int config_value(struct pod_ctx *c, const cJSON *obj, bool is_secret,
 			    obj_name(obj), key);
 	if (memchr(*ret, '\0', len)) {
 		free(*ret);
+		*ret = NULL;
 		return perr(c,
 			    "secret '%s': key '%s' holds binary data with NUL "
 			    "bytes, which a projected file or env var cannot "
@@ -536,9 +545,12 @@ static int project_source(struct pod_ctx *c, const struct ref *r,
 	if (!items || !items->child) {
 		/* no items: every key, named after itself */
 		cJSON_ArrayForEach(kv, get(obj, "data")) {
-			if (config_value(c, obj, r->is_secret, kv->string,
-					 &val) < 0)
+			e = config_value(c, obj, r->is_secret, kv->string,
+					 &val);
+			if (e < 0)
 				return -1;
+			if (e > 0)
+				continue; /* not a string: cannot happen */
 			e = put_str(c, data, kv->string, val);
 			free(val);
 			if (e < 0)
@@ -926,9 +938,12 @@ static int resolve_env_from(struct pod_ctx *c, cJSON *ctr, const char *cname)
 				i++;
 			if (old && i < n_explicit)
 				continue;
-			if (config_value(c, obj, r.is_secret, kv->string,
-					 &val) < 0)
+			e = config_value(c, obj, r.is_secret, kv->string,
+					 &val);
+			if (e < 0)
 				return -1;
+			if (e > 0)
+				continue; /* not a string: cannot happen */
 			if (old) {
 				e = put_str(c, old, "value", val);
 			} else {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "ilctl_util.h"
 #include "text.h"
 #include "wire.h"
 
@@ -19,7 +20,7 @@
 static void serr(char *err, size_t errlen, const char *what, int e)
 {
 	if (err && errlen)
-		(void)snprintf(err, errlen, "%s: %s", what, strerror(-e));
+		(void)snprintf(err, errlen, "%s: %s", what, ilctl_strerror(-e));
 }
 
 static int state_path(const char *dir, const char *ns, const char *name,
@@ -195,7 +196,7 @@ static int list_names(DIR *d, char ***ret, size_t *ret_n)
 	int e;
 
 	errno = 0;
-	while ((de = readdir(d))) {
+	while ((de = readdir(d))) { /* NOLINT: a DIR of our own */
 		if (!is_state_file(de->d_name))
 			continue;
 		if (n == cap) {
@@ -264,12 +265,15 @@ int ilctl_state_list(const char *dir, cJSON **ret, char *err,
 
 		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >=
 		    (int)sizeof(path)) {
-			fprintf(stderr, "ilctl: warning: skipping %s: path too "
-				"long\n", names[i]);
+			(void)fprintf(stderr,
+				      "ilctl: warning: skipping %s: path too "
+				      "long\n",
+				      names[i]);
 			continue;
 		}
 		if (load_path(path, &pod, lerr, sizeof(lerr)) < 0) {
-			fprintf(stderr, "ilctl: warning: skipping %s\n", lerr);
+			(void)fprintf(stderr, "ilctl: warning: skipping %s\n",
+				      lerr);
 			continue;
 		}
 		if (!cJSON_AddItemToArray(all, pod))

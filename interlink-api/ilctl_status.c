@@ -189,7 +189,8 @@ static int print_table(const char *cmd, const char *name,
 	int r = ILCTL_OK;
 
 	if (n == 0) {
-		printf("pod/%s: no container status reported yet\n", name);
+		(void)printf("pod/%s: no container status reported yet\n",
+			     name);
 		return ILCTL_OK;
 	}
 	cells = calloc((n + 1) * N_COLS, sizeof(*cells));
@@ -242,8 +243,9 @@ int ilctl_cmd_status(struct ilctl_opts *o, int argc, char **argv)
 	if (r)
 		return r;
 	if (a.json)
-		printf("%s%s", body,
-		       *body && body[strlen(body) - 1] == '\n' ? "" : "\n");
+		(void)printf("%s%s", body,
+			     *body && body[strlen(body) - 1] == '\n' ? ""
+								     : "\n");
 	else
 		r = print_table("status", name, &st);
 	free(body);
@@ -321,7 +323,7 @@ int ilctl_cmd_wait(struct ilctl_opts *o, int argc, char **argv)
 			break;
 		free(body);
 		if (reached(&st, a.wait_for)) {
-			printf("pod/%s condition met (%s)\n", name, what);
+			(void)printf("pod/%s condition met (%s)\n", name, what);
 			break;
 		}
 		if (now_mono() >= deadline) {

@@ -55,7 +55,7 @@ int ilctl_random_below(uint32_t bound, uint32_t *ret)
 
 int ilctl_uuid4(char out[ILCTL_UUID_SIZE])
 {
-	unsigned char b[16];
+	unsigned char b[16] = {0};
 	size_t j = 0;
 	int r;
 
@@ -159,6 +159,14 @@ int ilctl_parse_duration(const char *s, int64_t *ret)
 	return 0;
 }
 
+const char *ilctl_strerror(int e)
+{
+	static char buf[256];
+
+	/* the GNU variant: returns the text, perhaps not in buf */
+	return strerror_r(e, buf, sizeof(buf));
+}
+
 void ilctl_print_table(FILE *f, const char *const *cells, size_t nrows,
 		       size_t ncols)
 {
@@ -178,9 +186,9 @@ void ilctl_print_table(FILE *f, const char *const *cells, size_t nrows,
 			const char *s = cells[r * ncols + c];
 
 			if (c + 1 == ncols)
-				fprintf(f, "%s\n", s);
+				(void)fprintf(f, "%s\n", s);
 			else
-				fprintf(f, "%-*s  ", (int)width[c], s);
+				(void)fprintf(f, "%-*s  ", (int)width[c], s);
 		}
 	}
 }

@@ -39,6 +39,12 @@ int ilctl_read_file(const char *path, size_t max, char **ret,
 int ilctl_parse_duration(const char *s, int64_t *ret);
 
 /*
+ * strerror for the single-threaded ilctl: the text of errno value e (>0),
+ * valid until the next call.
+ */
+const char *ilctl_strerror(int e);
+
+/*
  * Print nrows rows of ncols cells (row-major; the first row is the
  * header) to f, each column padded to its widest cell, two spaces apart.
  * Cells are printed as given: sanitise network text first.

@@ -22,6 +22,11 @@ check() {
 	local d=$1; shift
 	if "$@"; then t_ok "$d"; else t_fail "$d"; fi
 }
+# check_fails DESC CMD...: passes when CMD fails
+check_fails() {
+	local d=$1; shift
+	if "$@"; then t_fail "$d"; else t_ok "$d"; fi
+}
 # check_eq DESC EXPECTED ACTUAL
 check_eq() {
 	if [ "$2" == "$3" ]; then t_ok "$1"; else

@@ -241,9 +241,11 @@ do_start() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 
-	# Serialise port choice and binding with concurrent starts from this
-	# checkout. Daemons must not inherit the lock fd (it would stay held).
-	exec {lockfd}<"${BASH_SOURCE[0]}"
+	# Serialise port choice and binding with concurrent starts on this
+	# machine (other checkouts included) through an advisory lock on the
+	# slurmctld binary: every start shares it, and nothing is written.
+	# Daemons must not inherit the lock fd (the lock would stay held).
+	exec {lockfd}<"$(command -v slurmctld)"
 	flock -w 60 "$lockfd" || die "timed out waiting for another start to bind its ports"
 	pick_ports
 	write_conf

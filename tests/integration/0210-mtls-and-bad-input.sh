@@ -9,16 +9,16 @@ il_start_gateway gw || exit 1
 url=https://localhost:$SC_PORT/status
 check "a client with the gateway's certificate gets 200" \
 	[ "$(sc_curl /status -o /dev/null -w '%{http_code}' -d '[]')" = 200 ]
-check "a client without a certificate is refused" \
-	! curl -sS -o /dev/null --cacert "$IL_PKI/ca.crt" -d '[]' "$url"
-check "a client certificate from another CA is refused" \
-	! curl -sS -o /dev/null --cacert "$IL_PKI/ca.crt" -d '[]' \
+check_fails "a client without a certificate is refused" \
+	curl -sS -o /dev/null --cacert "$IL_PKI/ca.crt" -d '[]' "$url"
+check_fails "a client certificate from another CA is refused" \
+	curl -sS -o /dev/null --cacert "$IL_PKI/ca.crt" -d '[]' \
 	--cert "$IL_PKI/rogue.crt" --key "$IL_PKI/rogue.key" "$url"
-check "a certificate without clientAuth is refused" \
-	! curl -sS -o /dev/null --cacert "$IL_PKI/ca.crt" -d '[]' \
+check_fails "a certificate without clientAuth is refused" \
+	curl -sS -o /dev/null --cacert "$IL_PKI/ca.crt" -d '[]' \
 	--cert "$IL_PKI/wrongeku.crt" --key "$IL_PKI/wrongeku.key" "$url"
-check "plain http to the TLS port gets no answer" \
-	! curl -sS -o /dev/null -d '[]' "http://127.0.0.1:$SC_PORT/status"
+check_fails "plain http to the TLS port gets no answer" \
+	curl -sS -o /dev/null -d '[]' "http://127.0.0.1:$SC_PORT/status"
 
 code() { # METHOD URL BODY [curl args]
 	local m=$1 u=$2 b=$3; shift 3

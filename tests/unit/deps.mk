@@ -6,7 +6,8 @@ UNIT_DEPS_test_common   := common/buf.c common/text.c common/fsutil.c \
 UNIT_DEPS_test_ilctl_pod := interlink-api/ilctl_pod.c common/yamljson.c \
                             proto/wire.c
 UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c common/buf.c \
-                            common/text.c common/log.c proto/wire.c
+                            common/text.c common/log.c proto/wire.c \
+                            common/fsutil.c
 
 .SECONDEXPANSION:
 $(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))

@@ -102,7 +102,9 @@ static void test_empty_docs(void **state)
 					    YAMLJSON_TYPED, &j, err,
 					    sizeof(err)),
 			 -1);
-	assert_string_equal(err, "expected one YAML document, found 2");
+	assert_string_equal(err,
+			    "line 2, column 1: expected one YAML document, "
+			    "found 2");
 }
 
 static const struct {
