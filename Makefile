@@ -34,7 +34,11 @@ COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/text.c \
               common/conf.c common/yamljson.c common/httpd.c
 PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
-               sidecar-slurm/routes.c sidecar-slurm/podstore.c \
+               sidecar-slurm/routes.c sidecar-slurm/route_create.c \
+               sidecar-slurm/route_status.c sidecar-slurm/route_delete.c \
+               sidecar-slurm/route_logs.c sidecar-slurm/route_pods.c \
+               sidecar-slurm/sidecar_util.c \
+               sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/poller.c \
                sidecar-slurm/logs.c sidecar-slurm/backend_slurm.c \
                sidecar-slurm/slurm_api.c sidecar-slurm/munge_check.c

@@ -244,7 +244,7 @@ static int insert(struct podstore *ps, struct pod_record *heap)
 
 static void load_one(struct podstore *ps, const char *entry)
 {
-	char path[PATH_MAX], err[64];
+	char path[PATH_MAX], err[256]; /* "<namespace>-<uid>": up to 128 */
 	char *data = NULL;
 	cJSON *j = NULL;
 	struct pod_record *r = calloc(1, sizeof(*r));

@@ -5,6 +5,8 @@
 #ifndef SIDECAR_SIDECAR_H
 #define SIDECAR_SIDECAR_H
 
+#include <stddef.h>
+
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -14,6 +16,7 @@
 #include "podstore.h"
 #include "poller.h"
 #include "sconf.h"
+#include "wire.h"
 
 struct sidecar {
 	struct sconf conf;
@@ -27,8 +30,31 @@ struct sidecar {
 	struct jobscript_conf js;
 };
 
-/* The plugin API: /create, /status, /delete, /getLogs (+ /healthz). */
+/* The plugin API: /create, /status, /delete, /getLogs, plus /pods (the
+ * tracked pods, for gateways) and /healthz. */
 extern const struct httpd_route sidecar_routes[];
+
+/* The handlers, one file each (route_*.c). */
+int sidecar_route_create(void *ctx, struct httpd_request *req);
+int sidecar_route_status(void *ctx, struct httpd_request *req);
+int sidecar_route_delete(void *ctx, struct httpd_request *req);
+int sidecar_route_logs(void *ctx, struct httpd_request *req);
+int sidecar_route_pods(void *ctx, struct httpd_request *req);
+
+/* Shared by the handlers (sidecar_util.c). */
+/* The HTTP status for an enum ilk_err. */
+unsigned sidecar_http_code(int ilk);
+/* Serialise backend ops when the backend asks for it. */
+void sidecar_backend_lock(struct sidecar *sc);
+void sidecar_backend_unlock(struct sidecar *sc);
+/* The body as JSON, or NULL after replying 400 (owned: cJSON_Delete). */
+cJSON *sidecar_parse_body(struct httpd_request *req);
+/* metadata.uid, namespace and name are present and safe in paths. */
+int sidecar_check_pod_identity(const struct wire_pod *pod, char *err,
+			       size_t errlen);
+
+/* Size of the error buffers handed to the backend and the codecs. */
+#define ERRLEN 512
 
 /* Housekeeping after each status poll (final states, deletions). */
 void sidecar_after_poll(void *ctx, struct poller *p);

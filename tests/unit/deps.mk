@@ -8,6 +8,9 @@ UNIT_DEPS_test_ilctl_pod := interlink-api/ilctl_pod.c common/yamljson.c \
 UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c common/buf.c \
                             common/text.c common/log.c proto/wire.c \
                             common/fsutil.c
+UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c \
+                            common/log.c common/text.c
+UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c
 
 .SECONDEXPANSION:
 $(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))

@@ -1,0 +1,284 @@
+/* sidecar-slurm/route_create.c - POST /create: a pod becomes one batch job (see sidecar.h) */
+#include "sidecar.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fsutil.h"
+#include "log.h"
+#include "text.h"
+#include "wire.h"
+#include <pwd.h>
+
+/* ---- /create ---------------------------------------------------------- */
+
+static char **container_names(const struct wire_container *v, size_t n)
+{
+	char **names = calloc(n ? n : 1, sizeof(char *));
+
+	for (size_t i = 0; names && i < n; i++) {
+		names[i] = strdup(v[i].name);
+		if (!names[i]) {
+			for (size_t j = 0; j < i; j++)
+				free(names[j]);
+			free(names);
+			return NULL;
+		}
+	}
+	return names;
+}
+
+static int write_file(const char *dir, const char *name, const struct buf *b,
+		      mode_t mode)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return fs_write_atomic(path, buf_str(b), b->len, mode);
+}
+
+/* Write the env files and the job script into the pod's folder. */
+static int write_pod_files(struct sidecar *sc, const struct wire_pod *pod,
+			   const char *dir, struct buf *script)
+{
+	size_t n = wire_pod_n_all_containers(pod);
+	struct buf b;
+	int r = 0;
+
+	buf_init(&b, 16u << 20);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		bool init;
+		const struct wire_container *ct =
+			wire_pod_container_at(pod, i, &init);
+		char name[128];
+
+		if (ct->n_env == 0)
+			continue;
+		buf_reset(&b);
+		r = jobscript_envfile(ct, &b);
+		snprintf(name, sizeof(name), "%s_envfile.properties",
+			 ct->name);
+		if (r == 0)
+			r = write_file(dir, name, &b, 0600);
+	}
+	if (r == 0)
+		r = jobscript_build(&sc->js, pod, dir, NULL, script);
+	if (r == 0)
+		r = write_file(dir, "job.slurm", script, 0755);
+	buf_done(&b);
+	return r;
+}
+
+/* Resources of the pod: containers run in parallel, init ones alone. */
+static void pod_resources(struct sidecar *sc, const struct wire_pod *pod,
+			  uint32_t *ret_cpus, uint64_t *ret_mem_mb)
+{
+	uint64_t cpu_sum = 0, mem_sum = 0, cpu_init = 0, mem_init = 0;
+	size_t n = wire_pod_n_all_containers(pod);
+
+	for (size_t i = 0; i < n; i++) {
+		bool init;
+		const struct wire_container *ct =
+			wire_pod_container_at(pod, i, &init);
+		const char *cpu = ct->limits.cpu ? ct->limits.cpu :
+						   ct->requests.cpu;
+		const char *mem = ct->limits.memory ? ct->limits.memory :
+						      ct->requests.memory;
+		uint64_t c = 0, m = 0;
+
+		if (cpu && text_parse_cpu_milli(cpu, &c) < 0)
+			c = 0;
+		if (mem && text_parse_mem_bytes(mem, &m) < 0)
+			m = 0;
+		if (init) {
+			cpu_init = c > cpu_init ? c : cpu_init;
+			mem_init = m > mem_init ? m : mem_init;
+		} else {
+			cpu_sum += c;
+			mem_sum += m;
+		}
+	}
+	cpu_sum = cpu_sum > cpu_init ? cpu_sum : cpu_init;
+	mem_sum = mem_sum > mem_init ? mem_sum : mem_init;
+	*ret_cpus = cpu_sum ? (uint32_t)((cpu_sum + 999) / 1000) :
+			      (uint32_t)sc->conf.default_cpus;
+	*ret_mem_mb = mem_sum ? (mem_sum + 1048575) / 1048576 :
+				(uint64_t)sc->conf.default_memory_mb;
+}
+
+static int submit(struct sidecar *sc, const struct wire_pod *pod,
+		  const char *dir, const char *script, char *job_id,
+		  char *err, size_t errlen)
+{
+	char path_env[] = "PATH=/usr/local/bin:/usr/bin:/bin";
+	char home_env[PATH_MAX + 8], out[PATH_MAX];
+	const char *env[] = {path_env, home_env, "LANG=C.UTF-8", NULL};
+	struct ilk_job_spec spec = {.struct_size = sizeof(spec)};
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096];
+	int r;
+
+	getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &pwp);
+	snprintf(home_env, sizeof(home_env), "HOME=%s",
+		 pwp ? pw.pw_dir : "/");
+	snprintf(out, sizeof(out), "%s/job.out", dir);
+	spec.name = pod->uid;
+	spec.tag = pod->uid;
+	spec.script = script;
+	spec.work_dir = dir;
+	spec.stdout_path = out;
+	spec.env = env;
+	spec.uid = getuid();
+	spec.gid = getgid();
+	pod_resources(sc, pod, &spec.cpus, &spec.mem_mb);
+	spec.partition = sc->conf.partition;
+	sidecar_backend_lock(sc);
+	r = sc->ops->submit(sc->bstate, &spec, job_id, err, errlen);
+	sidecar_backend_unlock(sc);
+	return r;
+}
+
+static int reply_created(struct httpd_request *req, const char *uid,
+			 const char *jid)
+{
+	struct wire_create_struct cs = {(char *)uid, (char *)jid};
+	cJSON *j = wire_create_struct_encode(&cs);
+	int r;
+
+	if (!j)
+		return httpd_reply_text(req, 503, "out of memory");
+	r = httpd_reply_json(req, 200, j);
+	cJSON_Delete(j);
+	return r;
+}
+
+static int do_create(struct sidecar *sc, struct httpd_request *req,
+		     const struct wire_pod *pod)
+{
+	struct pod_record rec = {0}, old = {0};
+	char err[ERRLEN] = "";
+	struct buf script;
+	int r, rc;
+
+	if (podstore_get(sc->store, pod->uid, &old) == 0) {
+		/* the same UID again: the same job (idempotent create) */
+		log_info("pod %s/%s (%s): already created as job %s",
+			 old.namespace, old.name, old.uid, old.job_id);
+		r = old.job_id[0] ? reply_created(req, old.uid, old.job_id) :
+			httpd_reply_text(req, 409, "pod %s is being created",
+					 old.uid);
+		pod_record_done(&old);
+		return r;
+	}
+	snprintf(rec.uid, sizeof(rec.uid), "%s", pod->uid);
+	snprintf(rec.namespace, sizeof(rec.namespace), "%s", pod->namespace);
+	snprintf(rec.name, sizeof(rec.name), "%s", pod->name);
+	rec.created = time(NULL);
+	rec.init_names = container_names(pod->init_containers,
+					 pod->n_init_containers);
+	rec.n_init = pod->n_init_containers;
+	rec.names = container_names(pod->containers, pod->n_containers);
+	rec.n_names = pod->n_containers;
+	if (!rec.init_names || !rec.names) {
+		pod_record_done(&rec);
+		return httpd_reply_text(req, 503, "out of memory");
+	}
+	buf_init(&script, 16u << 20);
+	r = podstore_dir(sc->store, pod->namespace, pod->uid, rec.dir,
+			 sizeof(rec.dir));
+	if (r == 0)
+		r = fs_mkdir_p(rec.dir, 0755);
+	if (r == 0)
+		r = write_pod_files(sc, pod, rec.dir, &script);
+	if (r < 0) {
+		log_error_errno(r, "pod %s: cannot prepare '%s'", pod->uid,
+				rec.dir);
+		rc = httpd_reply_text(req, r == -E2BIG ? 413 : 500,
+				      "cannot prepare the pod's folder: %s",
+				      strerror(-r));
+		goto fail;
+	}
+	r = sc->ops->submit ? submit(sc, pod, rec.dir, buf_str(&script),
+				     rec.job_id, err, sizeof(err)) :
+			      ILK_ERR_NOT_SUPPORTED;
+	if (r != ILK_OK) {
+		log_error("pod %s/%s (%s): submit failed: %s", pod->namespace,
+			  pod->name, pod->uid, err);
+		rc = httpd_reply_text(req, sidecar_http_code(r), "cannot submit the "
+				      "pod's job: %s", err[0] ? err :
+				      ilk_strerror(r));
+		goto fail;
+	}
+	r = podstore_put(sc->store, &rec);
+	if (r < 0) {
+		/* never leave a job nobody tracks */
+		log_error_errno(r, "pod %s: cannot record job %s, cancelling",
+				pod->uid, rec.job_id);
+		sidecar_backend_lock(sc);
+		(void)sc->ops->cancel(sc->bstate, rec.job_id, err,
+				      sizeof(err)); /* best effort */
+		sidecar_backend_unlock(sc);
+		rc = httpd_reply_text(req, 500, "cannot record the pod: %s",
+				      strerror(-r));
+		goto fail;
+	}
+	log_notice("pod %s/%s (%s): submitted as job %s", pod->namespace,
+		   pod->name, pod->uid, rec.job_id);
+	poller_kick(sc->poller);
+	rc = reply_created(req, rec.uid, rec.job_id);
+	buf_done(&script);
+	pod_record_done(&rec);
+	return rc;
+fail:
+	(void)fs_rm_rf(rec.dir); /* nothing of a failed create stays */
+	buf_done(&script);
+	pod_record_done(&rec);
+	return rc;
+}
+
+int sidecar_route_create(void *ctx, struct httpd_request *req)
+{
+	struct sidecar *sc = ctx;
+	struct wire_retrieved_pod_data rpd = {0};
+	char err[ERRLEN];
+	cJSON *j = sidecar_parse_body(req);
+	int rc;
+
+	if (!j)
+		return 0;
+	if (cJSON_IsArray(j)) {
+		/* interLink <= 0.4 sent a one-element array */
+		cJSON *first = cJSON_DetachItemFromArray(j, 0);
+
+		cJSON_Delete(j);
+		j = first;
+	}
+	if (!j || wire_retrieved_pod_data_decode(j, &rpd, err,
+						 sizeof(err)) < 0) {
+		rc = httpd_reply_text(req, 400, "bad pod: %s",
+				      j ? err : "empty list");
+		goto out;
+	}
+	if (sidecar_check_pod_identity(&rpd.pod, err, sizeof(err)) < 0 ||
+	    jobscript_validate(&rpd.pod, err, sizeof(err)) < 0) {
+		rc = httpd_reply_text(req, 400, "bad pod: %s", err);
+		goto out;
+	}
+	pthread_mutex_lock(&sc->create_lock);
+	rc = do_create(sc, req, &rpd.pod);
+	pthread_mutex_unlock(&sc->create_lock);
+out:
+	wire_retrieved_pod_data_done(&rpd);
+	cJSON_Delete(j);
+	return rc;
+}
+

@@ -1,0 +1,349 @@
+/* sidecar-slurm/route_status.c - GET /status: pod states from the poller table; [] is the ping (see sidecar.h) */
+#include "sidecar.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fsutil.h"
+#include "log.h"
+#include "text.h"
+#include "wire.h"
+
+/* ---- /status ---------------------------------------------------------- */
+
+static char *xstrdup_or(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* Exit code in <dir>/<kind>-<name>.status, with its time; -ENOENT. */
+static int read_status_file(const char *dir, const char *kind,
+			    const char *name, int *ret_code, int64_t *ret_time)
+{
+	char path[PATH_MAX], *data = NULL;
+	struct stat st;
+	int64_t v;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s-%s.status", dir, kind, name);
+	r = fs_read_file(path, 64, &data, NULL);
+	if (r < 0)
+		return r;
+	data[strcspn(data, "\n")] = '\0';
+	r = text_parse_i64(data, 0, 255, &v);
+	free(data);
+	if (r < 0)
+		return -EINVAL;
+	*ret_code = (int)v;
+	*ret_time = stat(path, &st) == 0 ? (int64_t)st.st_mtime : time(NULL);
+	return 0;
+}
+
+/* How the job as a whole stands, for the containers without a file. */
+struct job_view {
+	bool known;       /* we have info (live or final) */
+	struct ilk_job_info info;
+	char why[256];    /* when !known */
+};
+
+static void set_terminated(struct wire_container_state *s, int code,
+			   int64_t start, int64_t end, const char *reason,
+			   const char *message)
+{
+	s->kind = WIRE_STATE_TERMINATED;
+	s->exit_code = code;
+	s->started_at = start;
+	s->finished_at = end;
+	s->reason = reason ? strdup(reason) : NULL;
+	s->message = message ? strdup(message) : NULL;
+}
+
+static void set_waiting(struct wire_container_state *s, const char *reason,
+			const char *message)
+{
+	s->kind = WIRE_STATE_WAITING;
+	s->reason = reason && *reason ? strdup(reason) : NULL;
+	s->message = message && *message ? strdup(message) : NULL;
+}
+
+/*
+ * One container.  blocked: an earlier init container has not finished
+ * (or failed), so this one has not started.
+ */
+static void container_state(const struct pod_record *rec,
+			    const struct job_view *jv, const char *kind,
+			    const char *name, bool blocked, bool init_failed,
+			    struct wire_container_status *cs)
+{
+	const struct ilk_job_info *ji = &jv->info;
+	int64_t end;
+	int code;
+
+	cs->name = strdup(name);
+	cs->image = xstrdup_or(NULL);
+	cs->image_id = xstrdup_or(NULL);
+	if (read_status_file(rec->dir, kind, name, &code, &end) == 0) {
+		set_terminated(&cs->state, code, ji->start_time, end,
+			       code ? "Error" : "Completed", NULL);
+		return;
+	}
+	if (!jv->known) {
+		set_waiting(&cs->state, "StatusUnknown", jv->why);
+		return;
+	}
+	switch (ji->phase) {
+	case ILK_JOB_PENDING:
+		set_waiting(&cs->state, "Pending", ji->reason);
+		return;
+	case ILK_JOB_RUNNING:
+		if (blocked) {
+			set_waiting(&cs->state, "PodInitializing", NULL);
+			return;
+		}
+		cs->state.kind = WIRE_STATE_RUNNING;
+		cs->state.started_at = ji->start_time;
+		cs->ready = true;
+		return;
+	default: {
+		char msg[ILK_STATE_MAX + ILK_REASON_MAX + 64];
+		int ec = ji->exit_code >= 0 ? ji->exit_code : 1;
+
+		/* the job ended but this container left no exit code */
+		snprintf(msg, sizeof(msg), "Slurm job %s ended %s%s%s",
+			 ji->job_id, ji->state, ji->reason[0] ? ": " : "",
+			 ji->reason);
+		if (init_failed)
+			set_terminated(&cs->state, ec ? ec : 1, 0,
+				       ji->end_time, "InitContainerFailed",
+				       "an init container failed");
+		else
+			set_terminated(&cs->state, ec ? ec : 1,
+				       ji->start_time, ji->end_time,
+				       ji->state, msg);
+		return;
+	}
+	}
+}
+
+static void job_view(struct sidecar *sc, const struct pod_record *rec,
+		     struct job_view *jv)
+{
+	char err[256] = "";
+	int r;
+
+	memset(jv, 0, sizeof(*jv));
+	if (!rec->job_id[0]) {
+		snprintf(jv->why, sizeof(jv->why), "not submitted");
+		return;
+	}
+	r = poller_lookup(sc->poller, rec->job_id, &jv->info, err,
+			  sizeof(err));
+	if (r == 0) {
+		jv->known = true;
+		return;
+	}
+	if (rec->has_final) {
+		jv->info = rec->final;
+		jv->known = true;
+		return;
+	}
+	if (r == -ENOENT && sc->ops->query) {
+		/* submitted after the last poll, or purged: ask once */
+		sidecar_backend_lock(sc);
+		r = sc->ops->query(sc->bstate, rec->job_id, &jv->info, err,
+				   sizeof(err));
+		sidecar_backend_unlock(sc);
+		if (r == ILK_OK) {
+			jv->known = true;
+			return;
+		}
+		if (r == ILK_ERR_NOT_FOUND) {
+			/* gone from Slurm and no final record: lost */
+			jv->known = true;
+			jv->info.phase = ILK_JOB_DONE;
+			jv->info.exit_code = -1;
+			snprintf(jv->info.job_id, sizeof(jv->info.job_id),
+				 "%s", rec->job_id);
+			snprintf(jv->info.state, sizeof(jv->info.state),
+				 "LOST");
+			snprintf(jv->info.reason, sizeof(jv->info.reason),
+				 "the job is no longer known to Slurm");
+			return;
+		}
+	}
+	snprintf(jv->why, sizeof(jv->why), "%s", err);
+}
+
+static int pod_status_of(struct sidecar *sc, const struct pod_record *rec,
+			 struct wire_pod_status *ps)
+{
+	struct job_view jv;
+	bool blocked = false, init_failed = false;
+
+	job_view(sc, rec, &jv);
+	ps->name = strdup(rec->name);
+	ps->uid = strdup(rec->uid);
+	ps->namespace = strdup(rec->namespace);
+	ps->jid = strdup(rec->job_id);
+	ps->init_containers = calloc(rec->n_init + 1, sizeof(*ps->init_containers));
+	ps->containers = calloc(rec->n_names + 1, sizeof(*ps->containers));
+	if (!ps->name || !ps->uid || !ps->namespace || !ps->jid ||
+	    !ps->init_containers || !ps->containers)
+		return -ENOMEM;
+	for (size_t i = 0; i < rec->n_init; i++) {
+		struct wire_container_status *cs = &ps->init_containers[i];
+
+		container_state(rec, &jv, "init", rec->init_names[i], blocked,
+				init_failed, cs);
+		ps->n_init_containers = i + 1;
+		if (cs->state.kind != WIRE_STATE_TERMINATED)
+			blocked = true;
+		else if (cs->state.exit_code != 0)
+			blocked = init_failed = true;
+	}
+	for (size_t i = 0; i < rec->n_names; i++) {
+		container_state(rec, &jv, "run", rec->names[i], blocked,
+				init_failed, &ps->containers[i]);
+		ps->n_containers = i + 1;
+	}
+	return 0;
+}
+
+/* A pod we do not know: one neutral entry per container of the request. */
+static int pod_status_unknown(const struct wire_pod *pod,
+			      struct wire_pod_status *ps)
+{
+	ps->name = xstrdup_or(pod->name);
+	ps->uid = xstrdup_or(pod->uid);
+	ps->namespace = xstrdup_or(pod->namespace);
+	ps->jid = xstrdup_or(NULL);
+	ps->containers = calloc(pod->n_containers + 1,
+				sizeof(*ps->containers));
+	if (!ps->containers)
+		return -ENOMEM;
+	for (size_t i = 0; i < pod->n_containers; i++) {
+		ps->containers[i].name = xstrdup_or(pod->containers[i].name);
+		ps->containers[i].image = xstrdup_or(NULL);
+		ps->containers[i].image_id = xstrdup_or(NULL);
+		ps->n_containers = i + 1;
+	}
+	return 0;
+}
+
+static int reply_ping(struct sidecar *sc, struct httpd_request *req)
+{
+	struct ilk_capacity cap = {.struct_size = sizeof(cap)};
+	struct wire_ping_response pr = {0};
+	char err[ERRLEN] = "", cpu[32], mem[32], pods[32], gpus[32];
+	struct wire_accelerator acc;
+	cJSON *j;
+	int r;
+
+	if (!sc->ops->ping)
+		return httpd_reply_text(req, 200, "ok");
+	sidecar_backend_lock(sc);
+	r = sc->ops->ping(sc->bstate, &cap, err, sizeof(err));
+	sidecar_backend_unlock(sc);
+	if (r != ILK_OK)
+		return httpd_reply_text(req, sidecar_http_code(r) == 500 ? 500 : 503,
+					"batch system not usable: %s", err);
+	pr.status = "ok";
+	if (cap.cpus) {
+		snprintf(cpu, sizeof(cpu), "%llu",
+			 (unsigned long long)cap.cpus);
+		pr.cpu = cpu;
+	}
+	if (cap.memory_mb) {
+		snprintf(mem, sizeof(mem), "%lluMi",
+			 (unsigned long long)cap.memory_mb);
+		pr.memory = mem;
+	}
+	if (cap.pods) {
+		snprintf(pods, sizeof(pods), "%llu",
+			 (unsigned long long)cap.pods);
+		pr.pods = pods;
+	}
+	if (cap.gpus && cap.gpu_type[0]) {
+		snprintf(gpus, sizeof(gpus), "%llu",
+			 (unsigned long long)cap.gpus);
+		acc.resource_type = cap.gpu_type;
+		acc.available = gpus;
+		pr.accelerators = &acc;
+		pr.n_accelerators = 1;
+	}
+	j = wire_ping_response_encode(&pr);
+	if (!j)
+		return httpd_reply_text(req, 503, "out of memory");
+	r = httpd_reply_json(req, 200, j);
+	cJSON_Delete(j);
+	return r;
+}
+
+int sidecar_route_status(void *ctx, struct httpd_request *req)
+{
+	struct sidecar *sc = ctx;
+	cJSON *j = sidecar_parse_body(req), *out = NULL, *e;
+	char err[ERRLEN];
+	int rc, i = 0;
+
+	if (!j)
+		return 0;
+	if (cJSON_IsNull(j) || (cJSON_IsArray(j) && !cJSON_GetArraySize(j))) {
+		cJSON_Delete(j);
+		return reply_ping(sc, req);
+	}
+	if (!cJSON_IsArray(j)) {
+		cJSON_Delete(j);
+		return httpd_reply_text(req, 400,
+					"the body must be a JSON array of pods");
+	}
+	out = cJSON_CreateArray();
+	if (!out) {
+		rc = httpd_reply_text(req, 503, "out of memory");
+		goto done;
+	}
+	cJSON_ArrayForEach(e, j)
+	{
+		struct wire_pod pod = {0};
+		struct wire_pod_status ps = {0};
+		struct pod_record rec;
+		cJSON *one = NULL;
+		int r;
+
+		if (wire_pod_decode(e, &pod, err, sizeof(err)) < 0) {
+			rc = httpd_reply_text(req, 400, "pod [%d]: %s", i,
+					      err);
+			goto done;
+		}
+		i++;
+		if (text_is_uid(pod.uid) &&
+		    podstore_get(sc->store, pod.uid, &rec) == 0) {
+			r = pod_status_of(sc, &rec, &ps);
+			pod_record_done(&rec);
+		} else {
+			r = pod_status_unknown(&pod, &ps);
+		}
+		if (r == 0)
+			one = wire_pod_status_encode(&ps);
+		wire_pod_status_done(&ps);
+		wire_pod_done(&pod);
+		if (!one) {
+			rc = httpd_reply_text(req, 503, "out of memory");
+			goto done;
+		}
+		cJSON_AddItemToArray(out, one);
+	}
+	rc = httpd_reply_json(req, 200, out);
+done:
+	cJSON_Delete(out);
+	cJSON_Delete(j);
+	return rc;
+}
+
