@@ -9,6 +9,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 IL_BUILD=$(cd "${1:-$SRC/build/bin}" && pwd)
 IL_RUNTIME=$SRC/tests/fake-apptainer
 W=$(mktemp -d /tmp/interlink-demo.XXXX)
+chmod 755 "$W" # munged needs its socket's parents world-executable
 IL_PKI=$W/pki
 IL_PIDS=()
 POD=$SRC/examples/pods/hello.yaml
@@ -36,7 +37,8 @@ trap 'exit 130' INT TERM
 . "$SRC/tests/daemons.sh"
 
 say "starting a single-node Slurm cluster (munged, slurmctld, slurmd on 127.0.0.1)"
-eval "$(bash "$SRC/tests/slurm-cluster.sh" start "$W/slurm")"
+cluster_env=$(bash "$SRC/tests/slurm-cluster.sh" start "$W/slurm")
+eval "$cluster_env"
 sinfo
 
 say "making a CA and certificates (ECDSA P-256)"

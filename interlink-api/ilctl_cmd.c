@@ -87,10 +87,13 @@ static int record_job(cJSON *pod, const struct ilctl_resp *resp,
 	if (wire_parse(buf_str(&resp->body), resp->body.len, &body, err,
 		       sizeof(err)) < 0 ||
 	    wire_create_struct_decode(body, &cs, err, sizeof(err)) < 0) {
+		char *shown = ilctl_printable(buf_str(&resp->body));
+
 		(void)ilctl_fail(ILCTL_EFAIL, "create",
 				 "HTTP 200 but the reply is not a "
-				 "CreateStruct (%s)",
-				 err);
+				 "CreateStruct (%s): '%.200s'",
+				 err, shown ? shown : "");
+		free(shown);
 		goto out;
 	}
 	if (!cs.pod_uid || strcmp(cs.pod_uid, uid) != 0) {
@@ -157,7 +160,11 @@ static int create_pod(struct ilctl_opts *o, const char *dir, cJSON *req,
 		return ilctl_fail(ILCTL_EFAIL, "create",
 				  "created, but not saved: %s", err);
 	if (r)
-		return r;
+		return ilctl_fail(r, "create",
+				  "pod/%s is saved anyway, as the "
+				  "virtual-kubelet keeps it; 'ilctl delete %s' "
+				  "removes it",
+				  name, name);
 	(void)printf("pod/%s created (uid %s, job %s)\n", name,
 		     ilctl_pod_meta(pod, "uid"), jid && *jid ? jid : "?");
 	return ILCTL_OK;

@@ -268,7 +268,11 @@ static int add_config_object(struct pod_ctx *c, const cJSON *doc,
 
 /* ---- the pod ---- */
 
-/* The pod's namespace decides where ConfigMaps are looked up. */
+/*
+ * What the API server and the VK fill in: namespace, uid,
+ * creationTimestamp, status.  From here on c->ns is the pod's namespace,
+ * where ConfigMaps and Secrets are looked up.
+ */
 static int fill_pod(struct pod_ctx *c, cJSON *pod, const char *uid,
 		    int64_t now)
 {
@@ -276,6 +280,7 @@ static int fill_pod(struct pod_ctx *c, cJSON *pod, const char *uid,
 	const char *ip, *name;
 	const cJSON *containers;
 	char ts[32], where[300];
+	int r;
 
 	if (normalise_meta(c, pod, "pod", c->ns) < 0)
 		return -1;
@@ -283,10 +288,11 @@ static int fill_pod(struct pod_ctx *c, cJSON *pod, const char *uid,
 	name = get_str(meta, "name");
 	c->ns = get_str(meta, "namespace");
 	(void)snprintf(where, sizeof(where), "pod '%s'", name);
-	if (check_str_map(c, get(meta, "labels"), where, "metadata.labels") <
-		    0 ||
-	    check_str_map(c, get(meta, "annotations"), where,
-			  "metadata.annotations") < 0)
+	r = check_str_map(c, get(meta, "labels"), where, "metadata.labels");
+	if (r == 0)
+		r = check_str_map(c, get(meta, "annotations"), where,
+				  "metadata.annotations");
+	if (r < 0)
 		return -1;
 	if (!get(meta, "uid") || cJSON_IsNull(get(meta, "uid"))) {
 		if (put_str(c, meta, "uid", uid) < 0)

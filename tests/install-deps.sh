@@ -21,7 +21,7 @@ die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
 # Packages whose status is "install ok installed" (abbrev "ii").
 declare -A have=()
 while read -r name status; do
-	[[ $status == ii ]] && have[$name]=1
+	if [[ $status == ii ]]; then have[$name]=1; fi
 done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${pkgs[@]}" 2>/dev/null || true)
 
 missing=()

@@ -71,19 +71,27 @@ ourpid() {
 	[[ -r $f ]] || return 1
 	read -r pid <"$f" 2>/dev/null || return 1
 	[[ $pid =~ ^[1-9][0-9]*$ ]] || return 1
-	read -r comm <"/proc/$pid/comm" 2>/dev/null || return 1
+	read -r comm 2>/dev/null <"/proc/$pid/comm" || return 1
 	[[ $comm == "$1" ]] || return 1
-	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+	cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
 	[[ $cmdline == *"$D/"* ]] || return 1
-	state=$(cut -d' ' -f3 <"/proc/$pid/stat" 2>/dev/null) || return 1
+	state=$(procstate "$pid") || return 1
 	[[ $state != Z ]] || return 1
 	echo "$pid"
+}
+
+# procstate PID: print the state letter of PID (R, S, Z...); false if gone.
+procstate() {
+	local s
+	{ s=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+	s=${s##*) } # after "(comm) ", comm may contain spaces
+	echo "${s%% *}"
 }
 
 # gone PID: true once PID has exited (a zombie waiting for PID 1 counts).
 gone() {
 	local state
-	state=$(cut -d' ' -f3 <"/proc/$1/stat" 2>/dev/null) || return 0
+	state=$(procstate "$1") || return 0
 	[[ $state == Z ]]
 }
 
@@ -110,18 +118,46 @@ stop_daemon() {
 	rm -f -- "$(pidfile "$1")"
 }
 
+# kill_orphan_steps: kill the slurmstepd processes of this cluster that are
+# still there (jobs that could not be cancelled, e.g. because slurmctld had
+# died), with their descendants. A slurmstepd is ours when it holds a
+# listening socket under DIR/spool (matched through /proc/net/unix).
+kill_orphan_steps() {
+	local inode path pats=() pids=() p ppid all=() i
+	while read -r _ _ _ _ _ _ inode path; do
+		if [[ $path == "$D/spool/"* ]]; then pats+=(-o -lname "socket:\\[$inode\\]"); fi
+	done </proc/net/unix
+	((${#pats[@]})) || return 0
+	while IFS=/ read -r _ _ p _; do
+		pids+=("$p")
+	done < <(find /proc/[0-9]*/fd -maxdepth 1 \( -false "${pats[@]}" \) 2>/dev/null | sort -u -t/ -k3,3)
+	((${#pids[@]})) || return 0
+	# descendants, breadth-first over the ppid table
+	declare -A kids=()
+	while read -r p ppid; do kids[$ppid]+="$p "; done < <(ps -e -o pid=,ppid=)
+	all=("${pids[@]}")
+	for ((i = 0; i < ${#all[@]}; i++)); do
+		# shellcheck disable=SC2206 # a list of PIDs
+		all+=(${kids[${all[i]}]:-})
+	done
+	log "warning: killing leftover job steps of $D: ${all[*]}"
+	kill -KILL "${all[@]}" 2>/dev/null || true
+	for p in "${all[@]}"; do waitgone "$p" 5 || log "error: pid $p does not die"; done
+}
+
 do_stop() {
-	local rc=0 i
+	local rc=0 i out
 	if ourpid slurmctld >/dev/null; then
 		# slurmstepd outlives slurmd: cancel every job and wait for it first.
 		timeout 10 scancel --full --partition=debug 2>/dev/null || true
 		for ((i = 0; i < 150; i++)); do
-			[[ -z $(timeout 5 squeue -h -t PD,R,S,CG,CF -o %i 2>/dev/null) ]] && break
+			out=$(timeout 5 squeue -h -t PD,R,S,CG,CF -o %i 2>/dev/null) && [[ -z $out ]] && break
 			sleep 0.1
 		done
 		((i < 150)) || log "warning: jobs still active after 15 s: $(squeue -h -o '%i %T' 2>&1 | tr '\n' ' ')"
 	fi
 	stop_daemon slurmd || rc=1
+	kill_orphan_steps
 	stop_daemon slurmctld || rc=1
 	stop_daemon munged || rc=1
 	return "$rc"

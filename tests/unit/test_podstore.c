@@ -688,7 +688,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 3; i++) {
 		struct pod_record r, got, *v;
 		char uid[65];
 		size_t n;
@@ -735,11 +735,11 @@ static void test_threads(void **state)
 		assert_int_equal(w[i].errors, 0);
 	}
 	assert_int_equal(podstore_list(f->ps, &v, &n), 0);
-	assert_int_equal(n, 4 * 3);
+	assert_int_equal(n, 4 * 2); /* i = 1 removed */
 	podstore_free_list(v, n);
 	reopen(f);
 	assert_int_equal(podstore_list(f->ps, &v, &n), 0);
-	assert_int_equal(n, 4 * 3);
+	assert_int_equal(n, 4 * 2); /* i = 1 removed */
 	podstore_free_list(v, n);
 }
 
