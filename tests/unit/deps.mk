@@ -10,7 +10,7 @@ UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c common/buf.c \
                             common/fsutil.c
 UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c \
                             common/log.c common/text.c
-UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c
+UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/buf.c
 
 .SECONDEXPANSION:
 $(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))
