@@ -7,10 +7,12 @@
  * Mapping: a YAML mapping becomes a JSON object (keys must be scalars;
  * duplicate keys are an error), a sequence an array.  Scalars:
  *   - YAMLJSON_TYPED (Kubernetes manifests): plain (unquoted) scalars
- *     follow YAML 1.1 core rules as Kubernetes reads them: null/~/empty ->
- *     null, true/false (any case) -> bool, decimal integers and floats ->
- *     number, octal "0644" -> number 420, "0o644" too; everything else, and
- *     every quoted or block scalar, -> string.
+ *     follow YAML 1.1 as Kubernetes reads them (go-yaml v2): null/~/empty
+ *     -> null; true/True/TRUE, yes, y, on and their false forms -> bool;
+ *     decimal integers and floats -> number; octal "0644" -> 420, hex too;
+ *     everything else, and every quoted or block scalar, -> string.  Keys
+ *     are converted the same way (yes: -> "true").  .inf/.nan, merge keys
+ *     (<<) and NUL bytes are refused.
  *   - YAMLJSON_STRINGS (configuration): every scalar becomes a string
  *     exactly as written (empty plain scalars and ~ / null become JSON
  *     null), so the config table decides how to read it.

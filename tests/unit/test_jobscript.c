@@ -614,9 +614,11 @@ static struct jobscript_conf conf_for(const char *runtime)
 
 static void assert_contains(const char *hay, const char *needle)
 {
+	assert_non_null(hay);
+	assert_non_null(needle);
 	if (!strstr(hay, needle))
-		fail_msg("script lacks\n---\n%s\n---\nscript:\n%s", needle,
-			 hay);
+		fail_msg("script lacks\n---\n%s\n---\nscript:\n%s",
+			 needle ? needle : "", hay ? hay : "");
 }
 
 static void test_build_lines(void **state)
@@ -1021,7 +1023,6 @@ static void assert_no_injection(const struct pod_run *pr)
 {
 	assert_absent(pr->base, "INJECTED");
 	assert_absent(pr->dir, "INJECTED");
-	assert_absent("/tmp", "INJECTED");
 }
 
 static void test_script_exec(void **state)
