@@ -36,7 +36,7 @@ PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \
                sidecar-slurm/route_status.c sidecar-slurm/route_delete.c \
-               sidecar-slurm/route_logs.c sidecar-slurm/route_pods.c \
+               sidecar-slurm/route_logs.c sidecar-slurm/route_pods.c sidecar-slurm/reconcile.c \
                sidecar-slurm/sidecar_util.c \
                sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/poller.c \

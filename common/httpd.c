@@ -36,13 +36,21 @@ struct httpd {
 	size_t max_body;
 	int listen_fd;
 	uint16_t port;
+	httpd_filter_fn filter;
+	httpd_done_fn done;
 };
 
-/* Per connection: the verified client identity, computed once. */
+#define MAX_PEER_NAMES 16
+#define MAX_REPLY_HEADERS 4
+
+/* Per connection: the verified client identities, computed once. */
 struct conn_state {
 	bool checked;
 	bool verified;
-	char peer_name[256];
+	char peer_name[256];             /* the CN, or "" */
+	char names[2048];                /* CN and SANs, NUL separated */
+	size_t name_off[MAX_PEER_NAMES];
+	size_t n_names;
 };
 
 /* Per request */
@@ -50,13 +58,67 @@ struct req_state {
 	struct httpd_request req;
 	struct buf body;
 	struct MHD_Connection *conn;
+	struct conn_state *cs;
 	struct timespec start;
 	unsigned code;
 	bool dispatched;
+	char *hdr_name[MAX_REPLY_HEADERS];
+	char *hdr_value[MAX_REPLY_HEADERS];
+	size_t n_hdr;
 };
 
-static int tls_check_peer(struct MHD_Connection *conn, char *name,
-			  size_t namelen)
+/* Remember one identity of the peer (bounded: extra names are dropped). */
+static void add_peer_name(struct conn_state *cs, const char *name)
+{
+	size_t used = 0, len = strlen(name);
+
+	if (!len || cs->n_names >= MAX_PEER_NAMES)
+		return;
+	if (cs->n_names)
+		used = cs->name_off[cs->n_names - 1] +
+		       strlen(cs->names + cs->name_off[cs->n_names - 1]) + 1;
+	if (used + len + 1 > sizeof(cs->names))
+		return;
+	memcpy(cs->names + used, name, len + 1);
+	cs->name_off[cs->n_names++] = used;
+}
+
+/* Every DNS, IP, e-mail and URI subject alternative name of crt. */
+static void collect_sans(gnutls_x509_crt_t crt, struct conn_state *cs)
+{
+	for (unsigned seq = 0; seq < 64; seq++) {
+		char san[512], ip[INET6_ADDRSTRLEN];
+		size_t len = sizeof(san) - 1;
+		int type;
+
+		type = gnutls_x509_crt_get_subject_alt_name(crt, seq, san,
+							    &len, NULL);
+		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (type < 0)
+			continue; /* too long or malformed: skip it */
+		switch (type) {
+		case GNUTLS_SAN_DNSNAME:
+		case GNUTLS_SAN_RFC822NAME:
+		case GNUTLS_SAN_URI:
+			san[len < sizeof(san) ? len : sizeof(san) - 1] = '\0';
+			if (strlen(san) == len)
+				add_peer_name(cs, san);
+			break;
+		case GNUTLS_SAN_IPADDRESS:
+			if ((len == 4 && inet_ntop(AF_INET, san, ip,
+						   sizeof(ip))) ||
+			    (len == 16 && inet_ntop(AF_INET6, san, ip,
+						    sizeof(ip))))
+				add_peer_name(cs, ip);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int tls_check_peer(struct MHD_Connection *conn, struct conn_state *cs)
 {
 	const union MHD_ConnectionInfo *ci;
 	gnutls_session_t s;
@@ -67,7 +129,8 @@ static int tls_check_peer(struct MHD_Connection *conn, char *name,
 		.type = GNUTLS_DT_KEY_PURPOSE_OID,
 		.data = (void *)GNUTLS_KP_TLS_WWW_CLIENT,
 	};
-	size_t len = namelen;
+	char *name = cs->peer_name;
+	size_t len = sizeof(cs->peer_name);
 	int r = -1;
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -82,12 +145,13 @@ static int tls_check_peer(struct MHD_Connection *conn, char *name,
 		return -1;
 	if (gnutls_x509_crt_init(&crt) < 0)
 		return -1;
-	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0 &&
-	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
-					  0, name, &len) == 0)
-		r = 0;
-	else if (namelen) {
-		name[0] = '\0';
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0) {
+		if (gnutls_x509_crt_get_dn_by_oid(crt,
+						  GNUTLS_OID_X520_COMMON_NAME,
+						  0, 0, name, &len) != 0)
+			name[0] = '\0';
+		add_peer_name(cs, name);
+		collect_sans(crt, cs);
 		r = 0;
 	}
 	gnutls_x509_crt_deinit(crt);
@@ -150,18 +214,26 @@ static void request_completed(void *cls, struct MHD_Connection *conn,
 	struct httpd *h = cls;
 	struct req_state *rs = *con_cls;
 	char sess[80];
+	double ms;
 
 	(void)conn;
 	if (!rs)
 		return;
 	text_sanitize(rs->req.session, sess, sizeof(sess));
+	ms = elapsed_ms(&rs->start);
 	if (rs->code)
 		log_info("%s: %s %s -> %u (%.1f ms) session=%s%s", h->name,
-			 rs->req.method, rs->req.path, rs->code,
-			 elapsed_ms(&rs->start), sess,
+			 rs->req.method, rs->req.path, rs->code, ms, sess,
 			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ?
 				 "" : " (client went away)");
+	if (h->done)
+		h->done(h->ctx, &rs->req, rs->code, ms / 1e3,
+			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	buf_done(&rs->body);
+	for (size_t i = 0; i < rs->n_hdr; i++) {
+		free(rs->hdr_name[i]);
+		free(rs->hdr_value[i]);
+	}
 	free(rs);
 	*con_cls = NULL;
 }
@@ -174,6 +246,9 @@ static int queue(struct httpd_request *req, unsigned code,
 
 	if (!resp)
 		return -1;
+	for (size_t i = 0; i < rs->n_hdr; i++)
+		(void)MHD_add_response_header(resp, rs->hdr_name[i],
+					      rs->hdr_value[i]);
 	rs->code = code;
 	r = MHD_queue_response(rs->conn, code, resp);
 	MHD_destroy_response(resp);
@@ -291,6 +366,40 @@ const char *httpd_header(struct httpd_request *req, const char *name)
 	return MHD_lookup_connection_value(rs->conn, MHD_HEADER_KIND, name);
 }
 
+int httpd_reply_header(struct httpd_request *req, const char *name,
+		       const char *value)
+{
+	struct req_state *rs = req->priv;
+	char *n, *v;
+
+	if (rs->n_hdr >= MAX_REPLY_HEADERS)
+		return -1;
+	n = strdup(name);
+	v = strdup(value);
+	if (!n || !v) {
+		free(n);
+		free(v);
+		return -1;
+	}
+	rs->hdr_name[rs->n_hdr] = n;
+	rs->hdr_value[rs->n_hdr++] = v;
+	return 0;
+}
+
+size_t httpd_peer_names(const struct httpd_request *req, const char **ret,
+			size_t max)
+{
+	const struct req_state *rs = req->priv;
+	const struct conn_state *cs = rs->cs;
+	size_t n = 0;
+
+	if (!cs || !cs->verified)
+		return 0;
+	for (; n < cs->n_names && n < max; n++)
+		ret[n] = cs->names + cs->name_off[n];
+	return n;
+}
+
 static enum MHD_Result dispatch(struct httpd *h, struct req_state *rs)
 {
 	struct httpd_request *req = &rs->req;
@@ -307,6 +416,12 @@ static enum MHD_Result dispatch(struct httpd *h, struct req_state *rs)
 	for (rt = h->routes; rt->path; rt++)
 		if (strcmp(rt->path, req->path) == 0)
 			break;
+	if (h->filter) {
+		int f = h->filter(h->ctx, req, rt->path ? rt : NULL);
+
+		if (f != 0)
+			return f > 0 && rs->code ? MHD_YES : MHD_NO;
+	}
 	if (!rt->path)
 		return httpd_reply_text(req, 404, "404 page not found") == 0 ?
 			       MHD_YES : MHD_NO;
@@ -343,12 +458,10 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn,
 		*con_cls = rs;
 		if (h->require_client_cert && cs) {
 			if (!cs->checked) {
-				cs->verified =
-					tls_check_peer(conn, cs->peer_name,
-						       sizeof(cs->peer_name)) ==
-					0;
+				cs->verified = tls_check_peer(conn, cs) == 0;
 				cs->checked = true;
 			}
+			rs->cs = cs;
 			if (!cs->verified) {
 				httpd_reply_text(&rs->req, 403,
 						 "client certificate required");
@@ -526,6 +639,8 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 	h->ctx = ctx;
 	h->listen_fd = -1;
 	h->max_body = c->max_body;
+	h->filter = c->filter;
+	h->done = c->done;
 	h->name = strdup(c->name ? c->name : "http");
 	/* the logger first, so MHD never prints on its own */
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,

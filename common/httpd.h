@@ -21,6 +21,25 @@
 #include <cjson/cJSON.h>
 
 struct httpd;
+struct httpd_request;
+struct httpd_route;
+
+/*
+ * Optional per-request hooks (added; NULL in a zeroed httpd_conf).  Both get
+ * the ctx given to httpd_start.
+ *
+ * filter runs once the body is read, before the route (route is NULL for
+ * an unknown path): return 0 to go on, 1 when it queued a reply itself (a
+ * 401, say), -1 to drop the connection.
+ *
+ * done runs when the request ends: its status code (0 when none was
+ * queued), the time from its first byte in seconds, and whether the reply
+ * reached the client in full (false when the client went away).
+ */
+typedef int (*httpd_filter_fn)(void *ctx, struct httpd_request *req,
+			       const struct httpd_route *route);
+typedef void (*httpd_done_fn)(void *ctx, const struct httpd_request *req,
+			      unsigned code, double seconds, bool completed);
 
 struct httpd_conf {
 	const char *name;      /* for log lines: "plugin API" */
@@ -36,6 +55,8 @@ struct httpd_conf {
 	size_t max_body;       /* bytes; larger bodies get 413 */
 	unsigned idle_timeout_s;
 	unsigned max_connections;
+	httpd_filter_fn filter; /* optional */
+	httpd_done_fn done;     /* optional */
 };
 
 struct httpd_request {
@@ -94,6 +115,24 @@ int httpd_reply_stream(struct httpd_request *req, unsigned code,
 		       void *ctx, httpd_stream_free_fn free_fn);
 /* A request header value, or NULL. */
 const char *httpd_header(struct httpd_request *req, const char *name);
+
+/*
+ * Add a header to the reply queued next for req (WWW-Authenticate on a
+ * 401, say); name and value are copied.  At most 4 per request.
+ * Returns 0 or -1.
+ */
+int httpd_reply_header(struct httpd_request *req, const char *name,
+		       const char *value);
+
+/*
+ * The verified client certificate's identities: its subject CN first (when
+ * it has one), then every DNS, IP (text form), e-mail and URI subject
+ * alternative name.  Fills at most max pointers into ret and returns how
+ * many; 0 without a verified client certificate.  The strings are borrowed
+ * until the request ends.
+ */
+size_t httpd_peer_names(const struct httpd_request *req, const char **ret,
+			size_t max);
 
 /* Parse "http://host:port", "https://host:port" or "unix:///path". */
 int httpd_parse_url(const char *url, bool *ret_tls, bool *ret_unix,

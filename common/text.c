@@ -99,7 +99,7 @@ bool text_is_env_name(const char *s)
 	for (size_t i = 1; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!isalnum(c) && c != '_' && c != '.' && c != '-')
+		if (!isalnum(c) && c != '_')
 			return false;
 	}
 	return true;

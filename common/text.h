@@ -16,7 +16,10 @@ bool text_is_dns_subdomain(const char *s);
 bool text_is_uid(const char *s);
 /* Lowercase canonical UUID 8-4-4-4-12 (upstream's /getLogs rule). */
 bool text_is_uuid(const char *s);
-/* Environment variable name: [A-Za-z_][A-Za-z0-9_.-]*, at most 256. */
+/*
+ * Environment variable name that a shell (and so apptainer's --env-file)
+ * can carry: [A-Za-z_][A-Za-z0-9_]*, at most 256 bytes.
+ */
 bool text_is_env_name(const char *s);
 /* A file name (volume key / item path component): no '/', not "." "..". */
 bool text_is_file_name(const char *s);

@@ -19,6 +19,10 @@ static const struct conf_key tls_table[] = {
 	 "server key (PEM)"},
 	{"CACertFile", CONF_STRING, OFF(tls_ca_file), NULL, 0, 0, NULL,
 	 "when set, require client certificates from this CA (mTLS)"},
+	{"AllowedClients", CONF_STRLIST, OFF(tls_allowed_clients), NULL, 0, 0,
+	 NULL, "when not empty, only client certificates whose CN or a "
+	 "subject alternative name (DNS, IP, e-mail, URI) is listed are "
+	 "served; others get 403 (needs CACertFile)"},
 	{NULL, CONF_END, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -62,6 +66,23 @@ const struct conf_key gconf_table[] = {
 	 NULL, "idle keep-alive connections are closed after this"},
 	{"SidecarTimeoutSeconds", CONF_INT, OFF(sidecar_timeout_s), "120", 1,
 	 3600, NULL, "longest wait for the sidecar's answer headers"},
+	{"MaxConnections", CONF_INT, OFF(max_connections), "1024", 16, 65536,
+	 NULL, "most virtual-kubelet connections open at once (one thread "
+	 "each; a VK with TLS opens one per call and leaves it idle)"},
+	{"BearerTokensFile", CONF_STRING, OFF(bearer_tokens_file), NULL, 0, 0,
+	 NULL, "when set, every call needs 'Authorization: Bearer T' with T "
+	 "one of this file's lines (blank and # lines ignored; re-read when "
+	 "it changes; must not be readable by group or others)"},
+	{"AllowEmptyTokenOnPing", CONF_BOOL, OFF(allow_empty_token_on_ping),
+	 "true", 0, 0, NULL, "with BearerTokensFile: accept /pinglink with "
+	 "'Authorization: Bearer ' and an empty token, as the helm chart's "
+	 "VKTokenFile=/dev/null sends"},
+	{"StatusRefreshIntervalMs", CONF_INT, OFF(status_refresh_ms), "2000",
+	 100, 600000, NULL, "the status table asks the sidecar about every "
+	 "tracked pod in one call this often; /status answers from it"},
+	{"MetricsAddress", CONF_STRING, OFF(metrics_address), "", 0, 0, NULL,
+	 "host:port of a plain-http listener for /metrics (Prometheus), "
+	 "/healthz and /readyz; empty: off"},
 	{"JobScriptTemplate", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
 	{"JobScriptBuildConfig", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
 	{"Pprof", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
@@ -108,6 +129,17 @@ static int check(struct gconf *c, char *err, size_t errlen)
 			      errlen) < 0)
 			return -1;
 	}
+	if (c->tls_allowed_clients.n &&
+	    (strncmp(c->interlink_address, "https://", 8) != 0 ||
+	     !c->tls_ca_file || !*c->tls_ca_file)) {
+		snprintf(err, errlen, "TLS.AllowedClients: needs an https:// "
+			 "InterlinkAddress and TLS.CACertFile");
+		return -1;
+	}
+	if (c->bearer_tokens_file && *c->bearer_tokens_file &&
+	    need_file("BearerTokensFile", c->bearer_tokens_file, err,
+		      errlen) < 0)
+		return -1;
 	if (strncmp(c->sidecar_url, "https://", 8) == 0) {
 		if (need_file("SidecarTLS.CertFile", c->sidecar_cert_file, err,
 			      errlen) < 0 ||

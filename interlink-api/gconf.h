@@ -32,6 +32,12 @@ struct gconf {
 	int64_t max_body_bytes;
 	int64_t idle_timeout_s;
 	int64_t sidecar_timeout_s;
+	int64_t max_connections;
+	struct conf_strlist tls_allowed_clients; /* CN or SAN; empty: any */
+	char *bearer_tokens_file;  /* accepted tokens, one a line */
+	bool allow_empty_token_on_ping;
+	int64_t status_refresh_ms; /* the status table's refresh period */
+	char *metrics_address;     /* "host:port" for /metrics; "" = off */
 	cJSON *raw;
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -21,6 +22,9 @@ struct upstream {
 	bool tls;
 	const struct gconf *conf;
 	long timeout_s;
+	char desc[1100];
+	upstream_observer_fn observe;
+	void *observe_ctx;
 	CURLSH *share;
 	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
 };
@@ -98,8 +102,10 @@ struct upstream *upstream_new(const struct gconf *c, char *err,
 	curl_share_setopt(u->share, CURLSHOPT_SHARE,
 			  CURL_LOCK_DATA_SSL_SESSION);
 	curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	log_info("sidecar at %s%s%s", u->base, u->unix_path ? " via " : "",
-		 u->unix_path ? u->unix_path : "");
+	snprintf(u->desc, sizeof(u->desc), "%s%s%s%s", u->base,
+		 u->unix_path ? " (" : "", u->unix_path ? u->unix_path : "",
+		 u->unix_path ? ")" : "");
+	log_info("sidecar at %s", u->desc);
 	return u;
 fail:
 	upstream_free(u);
@@ -116,6 +122,33 @@ void upstream_free(struct upstream *u)
 		pthread_mutex_destroy(&u->locks[i]);
 	free(u->unix_path);
 	free(u);
+}
+
+void upstream_set_observer(struct upstream *u, upstream_observer_fn fn,
+			   void *ctx)
+{
+	u->observe = fn;
+	u->observe_ctx = ctx;
+}
+
+const char *upstream_describe(const struct upstream *u)
+{
+	return u->desc;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void observe(struct upstream *u, const char *path, long code,
+		    double start)
+{
+	if (u->observe)
+		u->observe(u->observe_ctx, path, code, now_s() - start);
 }
 
 struct xfer {
@@ -218,10 +251,12 @@ static void describe(struct xfer *x, CURLcode rc, char *err, size_t errlen)
 		 x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 }
 
-long upstream_call(struct upstream *u, const char *method, const char *path,
-		   const char *session, const char *body, size_t len,
-		   struct buf *resp, char *err, size_t errlen)
+long upstream_call_timeout(struct upstream *u, const char *method,
+			   const char *path, const char *session,
+			   const char *body, size_t len, long timeout_s,
+			   struct buf *resp, char *err, size_t errlen)
 {
+	double start = now_s();
 	struct xfer x;
 	CURLcode rc;
 	long code = -1;
@@ -230,7 +265,7 @@ long upstream_call(struct upstream *u, const char *method, const char *path,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	curl_easy_setopt(x.easy, CURLOPT_TIMEOUT, u->timeout_s);
+	curl_easy_setopt(x.easy, CURLOPT_TIMEOUT, timeout_s);
 	rc = curl_easy_perform(x.easy);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(x.easy, CURLINFO_RESPONSE_CODE, &code);
@@ -239,7 +274,16 @@ long upstream_call(struct upstream *u, const char *method, const char *path,
 	else
 		describe(&x, rc, err, errlen);
 	xfer_done(&x);
+	observe(u, path, code, start);
 	return code;
+}
+
+long upstream_call(struct upstream *u, const char *method, const char *path,
+		   const char *session, const char *body, size_t len,
+		   struct buf *resp, char *err, size_t errlen)
+{
+	return upstream_call_timeout(u, method, path, session, body, len,
+				     u->timeout_s, resp, err, errlen);
 }
 
 struct upstream_stream {
@@ -278,6 +322,7 @@ long upstream_stream_open(struct upstream *u, const char *method,
 	struct upstream_stream *s = calloc(1, sizeof(*s));
 	long code = 0;
 	time_t deadline = time(NULL) + u->timeout_s;
+	double start = now_s();
 
 	if (!s)
 		goto oom;
@@ -304,8 +349,10 @@ long upstream_stream_open(struct upstream *u, const char *method,
 			snprintf(err, errlen, "the sidecar did not answer "
 				 "within %ld s", u->timeout_s);
 		upstream_stream_close(s);
+		observe(u, path, -1, start);
 		return -1;
 	}
+	observe(u, path, code, start);
 	*ret = s;
 	return code;
 oom:

@@ -20,6 +20,19 @@ struct upstream *upstream_new(const struct gconf *c, char *err,
 void upstream_free(struct upstream *u);
 
 /*
+ * Observer of every sidecar call (metrics): the path, the HTTP status or
+ * -1 when there was none, and the seconds until the answer (its headers,
+ * for a stream).  Set it before any thread uses u.
+ */
+typedef void (*upstream_observer_fn)(void *ctx, const char *path, long code,
+				     double seconds);
+void upstream_set_observer(struct upstream *u, upstream_observer_fn fn,
+			   void *ctx);
+
+/* "https://sidecar:4000" or "http://unix (/run/x.sock)": for messages. */
+const char *upstream_describe(const struct upstream *u);
+
+/*
  * One request: method, path ("/status"), the session id to pass on, and
  * the body.  The answer's body goes to resp (bounded by its max).
  * Returns the HTTP status, or -1 when the sidecar could not be reached or
@@ -28,6 +41,11 @@ void upstream_free(struct upstream *u);
 long upstream_call(struct upstream *u, const char *method, const char *path,
 		   const char *session, const char *body, size_t len,
 		   struct buf *resp, char *err, size_t errlen);
+/* The same with a total timeout of its own (a readiness probe). */
+long upstream_call_timeout(struct upstream *u, const char *method,
+			   const char *path, const char *session,
+			   const char *body, size_t len, long timeout_s,
+			   struct buf *resp, char *err, size_t errlen);
 
 /*
  * A streamed request (logs).  upstream_stream_open sends it and waits for

@@ -164,6 +164,9 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	/* slurmctld down now: the records stand as they are; the poller
+	 * catches up once it answers */
+	(void)sidecar_reconcile(&sc, sc.conf.cancel_orphans);
 	sc.poller = poller_start(sc.ops, sc.bstate, sc.conf.poll_interval_ms,
 				 sidecar_after_poll, &sc);
 	if (!sc.poller) {

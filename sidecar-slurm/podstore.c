@@ -119,6 +119,17 @@ static void copy_str(char *dst, size_t len, const cJSON *j, const char *key)
 	snprintf(dst, len, "%s", cJSON_IsString(v) ? v->valuestring : "");
 }
 
+/* A JSON number as an integer, or def when it is not a finite number. */
+static int64_t num_or(const cJSON *j, const char *key, int64_t def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble != v->valuedouble ||
+	    v->valuedouble > 9e15 || v->valuedouble < -9e15)
+		return def;
+	return (int64_t)v->valuedouble;
+}
+
 static int names_from_json(const cJSON *a, char ***ret, size_t *ret_n)
 {
 	const cJSON *e;
@@ -141,7 +152,6 @@ static int names_from_json(const cJSON *a, char ***ret, size_t *ret_n)
 static int record_from_json(const cJSON *j, struct pod_record *r)
 {
 	const cJSON *f;
-	double d;
 
 	memset(r, 0, sizeof(*r));
 	copy_str(r->uid, sizeof(r->uid), j, "uid");
@@ -156,9 +166,7 @@ static int record_from_json(const cJSON *j, struct pod_record *r)
 	    names_from_json(cJSON_GetObjectItemCaseSensitive(j, "containers"),
 			    &r->names, &r->n_names) < 0)
 		return -EINVAL;
-	d = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j,
-								  "created"));
-	r->created = d == d ? (int64_t)d : 0;
+	r->created = num_or(j, "created", 0);
 	r->deleting = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 		j, "deleting"));
 	f = cJSON_GetObjectItemCaseSensitive(j, "final");
@@ -171,12 +179,11 @@ static int record_from_json(const cJSON *j, struct pod_record *r)
 		copy_str(r->final.state, sizeof(r->final.state), f, "state");
 		copy_str(r->final.reason, sizeof(r->final.reason), f,
 			 "reason");
-		r->final.exit_code = (int)cJSON_GetNumberValue(
-			cJSON_GetObjectItemCaseSensitive(f, "exitCode"));
-		r->final.start_time = (int64_t)cJSON_GetNumberValue(
-			cJSON_GetObjectItemCaseSensitive(f, "start"));
-		r->final.end_time = (int64_t)cJSON_GetNumberValue(
-			cJSON_GetObjectItemCaseSensitive(f, "end"));
+		r->final.exit_code = (int)num_or(f, "exitCode", -1);
+		if (r->final.exit_code < -1 || r->final.exit_code > 255)
+			r->final.exit_code = -1;
+		r->final.start_time = num_or(f, "start", 0);
+		r->final.end_time = num_or(f, "end", 0);
 	}
 	return 0;
 }

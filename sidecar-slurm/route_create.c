@@ -124,15 +124,16 @@ static int submit(struct sidecar *sc, const struct wire_pod *pod,
 	const char *env[] = {path_env, home_env, "LANG=C.UTF-8", NULL};
 	struct ilk_job_spec spec = {.struct_size = sizeof(spec)};
 	struct passwd pw, *pwp = NULL;
-	char pwbuf[4096];
+	char pwbuf[4096], tag[ILK_TAG_MAX];
 	int r;
 
 	getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &pwp);
 	snprintf(home_env, sizeof(home_env), "HOME=%s",
 		 pwp ? pw.pw_dir : "/");
 	snprintf(out, sizeof(out), "%s/job.out", dir);
+	snprintf(tag, sizeof(tag), "%s%s", SIDECAR_TAG_PREFIX, pod->uid);
 	spec.name = pod->uid;
-	spec.tag = pod->uid;
+	spec.tag = tag;
 	spec.script = script;
 	spec.work_dir = dir;
 	spec.stdout_path = out;
@@ -207,6 +208,15 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 				      strerror(-r));
 		goto fail;
 	}
+	/* durable before the job exists: a crash now leaves a record that
+	 * start-up reconciles, never a job nobody knows (reconcile.c) */
+	r = podstore_put(sc->store, &rec);
+	if (r < 0) {
+		log_error_errno(r, "pod %s: cannot record the pod", pod->uid);
+		rc = httpd_reply_text(req, 503, "cannot record the pod in "
+				      "DataRootFolder: %s", strerror(-r));
+		goto fail;
+	}
 	r = sc->ops->submit ? submit(sc, pod, rec.dir, buf_str(&script),
 				     rec.job_id, err, sizeof(err)) :
 			      ILK_ERR_NOT_SUPPORTED;
@@ -216,6 +226,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 		rc = httpd_reply_text(req, sidecar_http_code(r), "cannot submit the "
 				      "pod's job: %s", err[0] ? err :
 				      ilk_strerror(r));
+		(void)podstore_remove(sc->store, rec.uid); /* and its folder */
 		goto fail;
 	}
 	r = podstore_put(sc->store, &rec);
@@ -229,6 +240,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 		sidecar_backend_unlock(sc);
 		rc = httpd_reply_text(req, 500, "cannot record the pod: %s",
 				      strerror(-r));
+		(void)podstore_remove(sc->store, rec.uid); /* and its folder */
 		goto fail;
 	}
 	log_notice("pod %s/%s (%s): submitted as job %s", pod->namespace,

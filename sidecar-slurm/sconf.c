@@ -59,6 +59,8 @@ const struct conf_key sconf_table[] = {
 	 INT64_C(1) << 30, NULL, "largest request body accepted"},
 	{"IdleTimeoutSeconds", CONF_INT, OFF(idle_timeout_s), "30", 1, 3600,
 	 NULL, "idle keep-alive connections are closed after this"},
+	{"CancelOrphanJobs", CONF_BOOL, OFF(cancel_orphans), "false", 0, 0,
+	 NULL, "at start-up, cancel pod jobs that no pod record knows"},
 	{"SbatchPath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
 	{"ScancelPath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
 	{"SqueuePath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},

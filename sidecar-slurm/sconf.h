@@ -35,6 +35,7 @@ struct sconf {
 	int64_t default_memory_mb;
 	int64_t max_body_bytes;
 	int64_t idle_timeout_s;
+	bool cancel_orphans;
 	cJSON *raw; /* the file as read (strings mode) */
 };
 

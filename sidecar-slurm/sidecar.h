@@ -53,6 +53,18 @@ cJSON *sidecar_parse_body(struct httpd_request *req);
 int sidecar_check_pod_identity(const struct wire_pod *pod, char *err,
 			       size_t errlen);
 
+/* Jobs of pods carry "interlink-pod=<uid>" as their tag (Slurm comment). */
+#define SIDECAR_TAG_PREFIX "interlink-pod="
+
+/*
+ * Start-up: match the pod records with the batch system's jobs.  A record
+ * whose job id was never written adopts the job tagged with its UID, or is
+ * dropped (it was never submitted); a tagged job without a record is
+ * reported, and cancelled when cancel_orphans.  Returns 0, or -1 when the
+ * batch system could not be asked (then nothing is changed).
+ */
+int sidecar_reconcile(struct sidecar *sc, bool cancel_orphans);
+
 /* Size of the error buffers handed to the backend and the codecs. */
 #define ERRLEN 512
 

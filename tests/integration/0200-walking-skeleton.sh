@@ -49,7 +49,7 @@ spec:
   containers:
     - name: main
       image: busybox
-      command: ["sleep", "300"]
+      command: ["sh", "-c", "sleep 300; echo sleeper-marker-$$"]
 YAML
 ilctl create -f "$W/sleeper.yaml" >/dev/null
 jid=$(ilctl status sleeper -o json | grep -o '"JID":"[0-9]*"' | grep -o '[0-9]*')
@@ -59,6 +59,8 @@ check_eq "Slurm says RUNNING" RUNNING "$(job_state "$jid")"
 check "delete answers 200" ilctl delete sleeper
 cancelled() { [[ $(job_state "$jid") == CANCELLED* ]]; }
 check "delete cancelled Slurm job $jid" wait_for 10 cancelled
+no_sleeper() { ! pgrep -f 'sleeper-marker' >/dev/null; }
+check "the container's processes are gone too" wait_for 15 no_sleeper
 
 # clean-up of the other pods
 ilctl delete hello >/dev/null && ilctl delete two >/dev/null

@@ -89,7 +89,9 @@ static void test_text_names(void **state)
 	assert_false(text_is_uid("../etc"));
 	assert_false(text_is_uid("a/b"));
 	assert_true(text_is_env_name("PATH"));
-	assert_true(text_is_env_name("_x.y-z"));
+	assert_true(text_is_env_name("_x_Y9"));
+	assert_false(text_is_env_name("a.b"));
+	assert_false(text_is_env_name("a-b"));
 	assert_false(text_is_env_name("1X"));
 	assert_false(text_is_env_name("A B"));
 	assert_false(text_is_env_name("A=B"));
