@@ -39,7 +39,8 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/route_logs.c sidecar-slurm/route_pods.c sidecar-slurm/reconcile.c \
                sidecar-slurm/sidecar_util.c \
                sidecar-slurm/podstore.c \
-               sidecar-slurm/jobscript.c sidecar-slurm/poller.c \
+               sidecar-slurm/jobscript.c sidecar-slurm/volumes.c \
+               sidecar-slurm/poller.c \
                sidecar-slurm/logs.c sidecar-slurm/backend_slurm.c \
                sidecar-slurm/slurm_api.c sidecar-slurm/munge_check.c
 GATEWAY_SRC := interlink-api/main.c interlink-api/gconf.c \

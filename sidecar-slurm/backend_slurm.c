@@ -318,9 +318,10 @@ static int bs_ping(void *state, struct ilk_capacity *ret, char *err,
 	rc = slurm_api_controller(&ctl, err, errlen);
 	if (rc != ILK_OK)
 		return rc;
-	rc = slurm_api_capacity(st->partition, &cap, err, errlen);
-	if (rc != ILK_OK)
-		return rc;
+	/* slurmctld answered: usable even if its capacity is not known
+	 * now; 0 means "unknown" and the sidecar then reports none */
+	if (slurm_api_capacity(st->partition, &cap, err, errlen) != ILK_OK)
+		memset(&cap, 0, sizeof(cap));
 	/*
 	 * MaxJobCount is the number of jobs slurmctld holds at once, the
 	 * site's hard bound on pods; pending ones just queue.

@@ -19,6 +19,7 @@
 static const char script_prelude[] =
 	"set -u -m\n"
 	"exec </dev/null\n"
+	"rm -f -- *.status *.status.tmp # a requeued job starts afresh\n"
 	"ilk_status() { # FILE CODE: publish an exit code atomically\n"
 	"\tprintf '%s\\n' \"$2\" >\"$1.status.tmp\" &&"
 	" mv -f \"$1.status.tmp\" \"$1.status\"\n"

@@ -13,7 +13,14 @@
 struct snapshot {
 	struct ilk_job_info *v;
 	size_t n, cap;
+	bool oom; /* a job could not be stored: the snapshot is short */
 };
+
+/*
+ * After a failed poll the last good snapshot still answers for this long:
+ * one lost RPC must not flip every running pod to "unknown".
+ */
+#define STALE_OK_SEC 120
 
 struct poller {
 	const struct ilk_backend_ops *ops;
@@ -29,6 +36,7 @@ struct poller {
 	bool ok;            /* the last poll succeeded */
 	char error[256];    /* why it failed */
 	struct snapshot cur;
+	time_t cur_time;    /* when cur was taken (monotonic seconds) */
 	uint64_t generation;
 };
 
@@ -40,8 +48,10 @@ static void visit(void *ctx, const struct ilk_job_info *job)
 		size_t cap = s->cap ? s->cap * 2 : 256;
 		struct ilk_job_info *nv = realloc(s->v, cap * sizeof(*nv));
 
-		if (!nv)
-			return; /* the snapshot is short; next poll retries */
+		if (!nv) {
+			s->oom = true; /* short: not a snapshot to trust */
+			return;
+		}
 		s->v = nv;
 		s->cap = cap;
 	}
@@ -61,6 +71,14 @@ static int by_id(const void *a, const void *b)
 	return strcmp(x->job_id, y->job_id);
 }
 
+static time_t now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static void poll_once(struct poller *p)
 {
 	struct snapshot s = {0};
@@ -68,6 +86,10 @@ static void poll_once(struct poller *p)
 	int r;
 
 	r = p->ops->poll(p->bstate, visit, &s, err, sizeof(err));
+	if (r == ILK_OK && s.oom) {
+		r = ILK_ERR_NOMEM;
+		snprintf(err, sizeof(err), "out of memory storing the jobs");
+	}
 	pthread_mutex_lock(&p->lock);
 	if (r != ILK_OK) {
 		if (p->ok || strcmp(p->error, err) != 0)
@@ -83,6 +105,7 @@ static void poll_once(struct poller *p)
 	qsort(s.v, s.n, sizeof(*s.v), by_id);
 	free(p->cur.v);
 	p->cur = s;
+	p->cur_time = now_sec();
 	p->ok = true;
 	p->error[0] = '\0';
 	p->generation++;
@@ -177,7 +200,8 @@ int poller_lookup(struct poller *p, const char *job_id,
 
 	snprintf(key.job_id, sizeof(key.job_id), "%s", job_id);
 	pthread_mutex_lock(&p->lock);
-	if (!p->ok) {
+	if (!p->ok && (!p->generation ||
+		       now_sec() - p->cur_time > STALE_OK_SEC)) {
 		snprintf(err, errlen, "%s", p->error);
 		r = -EAGAIN;
 	} else {

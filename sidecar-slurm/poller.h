@@ -25,9 +25,11 @@ void poller_stop(struct poller *p);
 /* Poll again now instead of waiting for the interval. */
 void poller_kick(struct poller *p);
 /*
- * Copy the job's info from the latest snapshot: 0; -ENOENT when the
+ * Copy the job's info from the latest good snapshot: 0; -ENOENT when the
  * batch system did not report the job; -EAGAIN when there is no good
- * snapshot (the last poll failed: err says why).
+ * snapshot (none yet, or the polls have failed for over two minutes: err
+ * says why).  A snapshot older than the last failed poll still answers
+ * until then, so one lost RPC does not change any pod's state.
  */
 int poller_lookup(struct poller *p, const char *job_id,
 		  struct ilk_job_info *ret, char *err, size_t errlen);

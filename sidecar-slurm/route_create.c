@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "text.h"
+#include "volumes.h"
 #include "wire.h"
 #include <pwd.h>
 
@@ -46,11 +47,18 @@ static int write_file(const char *dir, const char *name, const struct buf *b,
 	return fs_write_atomic(path, buf_str(b), b->len, mode);
 }
 
-/* Write the env files and the job script into the pod's folder. */
-static int write_pod_files(struct sidecar *sc, const struct wire_pod *pod,
-			   const char *dir, struct buf *script)
+/*
+ * Write the env files, the volumes and the job script into the pod's
+ * folder.  -EINVAL (err set): the pod is at fault; see volumes_prepare.
+ */
+static int write_pod_files(struct sidecar *sc,
+			   const struct wire_retrieved_pod_data *rpd,
+			   const char *dir, struct buf *script, char *err,
+			   size_t errlen)
 {
+	const struct wire_pod *pod = &rpd->pod;
 	size_t n = wire_pod_n_all_containers(pod);
+	struct volumes vols = {0};
 	struct buf b;
 	int r = 0;
 
@@ -71,9 +79,12 @@ static int write_pod_files(struct sidecar *sc, const struct wire_pod *pod,
 			r = write_file(dir, name, &b, 0600);
 	}
 	if (r == 0)
-		r = jobscript_build(&sc->js, pod, dir, NULL, script);
+		r = volumes_prepare(rpd, dir, &vols, err, errlen);
+	if (r == 0)
+		r = jobscript_build(&sc->js, pod, dir, vols.mounts, script);
 	if (r == 0)
 		r = write_file(dir, "job.slurm", script, 0755);
+	volumes_done(&vols);
 	buf_done(&b);
 	return r;
 }
@@ -163,8 +174,9 @@ static int reply_created(struct httpd_request *req, const char *uid,
 }
 
 static int do_create(struct sidecar *sc, struct httpd_request *req,
-		     const struct wire_pod *pod)
+		     const struct wire_retrieved_pod_data *rpd)
 {
+	const struct wire_pod *pod = &rpd->pod;
 	struct pod_record rec = {0}, old = {0};
 	char err[ERRLEN] = "";
 	struct buf script;
@@ -199,13 +211,20 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	if (r == 0)
 		r = fs_mkdir_p(rec.dir, 0755);
 	if (r == 0)
-		r = write_pod_files(sc, pod, rec.dir, &script);
+		r = write_pod_files(sc, rpd, rec.dir, &script, err,
+				    sizeof(err));
+	if (r == -EINVAL && err[0]) {
+		log_notice("pod %s/%s (%s): refused: %s", pod->namespace,
+			   pod->name, pod->uid, err);
+		rc = httpd_reply_text(req, 400, "bad pod: %s", err);
+		goto fail;
+	}
 	if (r < 0) {
-		log_error_errno(r, "pod %s: cannot prepare '%s'", pod->uid,
-				rec.dir);
+		log_error_errno(r, "pod %s: cannot prepare '%s': %s", pod->uid,
+				rec.dir, err);
 		rc = httpd_reply_text(req, r == -E2BIG ? 413 : 500,
 				      "cannot prepare the pod's folder: %s",
-				      strerror(-r));
+				      err[0] ? err : strerror(-r));
 		goto fail;
 	}
 	/* durable before the job exists: a crash now leaves a record that
@@ -286,7 +305,7 @@ int sidecar_route_create(void *ctx, struct httpd_request *req)
 		goto out;
 	}
 	pthread_mutex_lock(&sc->create_lock);
-	rc = do_create(sc, req, &rpd.pod);
+	rc = do_create(sc, req, &rpd);
 	pthread_mutex_unlock(&sc->create_lock);
 out:
 	wire_retrieved_pod_data_done(&rpd);

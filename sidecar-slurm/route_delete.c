@@ -16,7 +16,16 @@
 #include "text.h"
 #include "wire.h"
 
-/* ---- /delete ---------------------------------------------------------- */
+int sidecar_cancel_job(struct sidecar *sc, const struct pod_record *rec,
+		       char *err, size_t errlen)
+{
+	int r;
+
+	sidecar_backend_lock(sc);
+	r = sc->ops->cancel(sc->bstate, rec->job_id, err, errlen);
+	sidecar_backend_unlock(sc);
+	return r;
+}
 
 int sidecar_route_delete(void *ctx, struct httpd_request *req)
 {
@@ -36,34 +45,39 @@ int sidecar_route_delete(void *ctx, struct httpd_request *req)
 				      "or not a valid UID");
 		goto out;
 	}
+	/* after any create of the same UID, so none slips past a delete */
+	pthread_mutex_lock(&sc->create_lock);
 	if (podstore_get(sc->store, pod.uid, &rec) < 0) {
+		pthread_mutex_unlock(&sc->create_lock);
 		rc = httpd_reply_text(req, 200, "pod %s is not known here; "
 				      "nothing to delete", pod.uid);
 		goto out;
 	}
-	if (rec.job_id[0]) {
-		sidecar_backend_lock(sc);
-		r = sc->ops->cancel(sc->bstate, rec.job_id, err, sizeof(err));
-		sidecar_backend_unlock(sc);
-		if (r != ILK_OK && r != ILK_ERR_NOT_FOUND) {
-			log_error("pod %s: cannot cancel job %s: %s", rec.uid,
-				  rec.job_id, err);
-			rc = httpd_reply_text(req, sidecar_http_code(r),
-					      "cannot cancel job %s: %s",
-					      rec.job_id, err);
-			pod_record_done(&rec);
-			goto out;
-		}
-	}
+	/*
+	 * Record the deletion first: the virtual-kubelet forgets the pod
+	 * whatever we answer, so from now on the job is ours to stop, now or
+	 * (Slurm unreachable) by the poller once Slurm answers again.
+	 */
 	r = podstore_mark_deleting(sc->store, rec.uid);
+	pthread_mutex_unlock(&sc->create_lock);
 	if (r < 0 && r != -ENOENT)
-		log_warn_errno(r, "pod %s: cannot record the deletion",
-			       rec.uid);
-	log_notice("pod %s/%s (%s): job %s cancelled, pod deleted",
-		   rec.namespace, rec.name, rec.uid,
-		   rec.job_id[0] ? rec.job_id : "none");
+		log_error_errno(r, "pod %s: cannot record the deletion",
+				rec.uid);
+	r = rec.job_id[0] ? sidecar_cancel_job(sc, &rec, err, sizeof(err)) : ILK_OK;
+	if (r == ILK_OK || r == ILK_ERR_NOT_FOUND) {
+		log_notice("pod %s/%s (%s): job %s cancelled, pod deleted",
+			   rec.namespace, rec.name, rec.uid,
+			   rec.job_id[0] ? rec.job_id : "none");
+		rc = httpd_reply_text(req, 200, "pod %s deleted", rec.uid);
+	} else {
+		log_error("pod %s: cannot cancel job %s now (%s); it will be "
+			  "cancelled once Slurm answers", rec.uid, rec.job_id,
+			  err);
+		rc = httpd_reply_text(req, 200, "pod %s deleted; its job %s "
+				      "will be cancelled once Slurm answers "
+				      "(%s)", rec.uid, rec.job_id, err);
+	}
 	poller_kick(sc->poller);
-	rc = httpd_reply_text(req, 200, "pod %s deleted", rec.uid);
 	pod_record_done(&rec);
 out:
 	wire_pod_done(&pod);

@@ -102,6 +102,9 @@ static void container_state(const struct pod_record *rec,
 	case ILK_JOB_PENDING:
 		set_waiting(&cs->state, "Pending", ji->reason);
 		return;
+	case ILK_JOB_UNKNOWN:
+		set_waiting(&cs->state, "StatusUnknown", ji->state);
+		return;
 	case ILK_JOB_RUNNING:
 		if (blocked) {
 			set_waiting(&cs->state, "PodInitializing", NULL);

@@ -45,6 +45,11 @@ void sidecar_after_poll(void *ctx, struct poller *p)
 		if (r == 0 && ji.phase == ILK_JOB_DONE &&
 		    (!v[i].has_final || v[i].final.exit_code < 0))
 			(void)podstore_set_final(sc->store, v[i].uid, &ji);
+		/* a deletion Slurm could not carry out: retry each poll */
+		if (v[i].deleting && r == 0 && ji.phase != ILK_JOB_DONE &&
+		    sidecar_cancel_job(sc, &v[i], err, sizeof(err)) == ILK_OK)
+			log_notice("pod %s: job %s of the deleted pod cancelled",
+				   v[i].uid, v[i].job_id);
 		/* a deleted pod's folder goes once its job has ended */
 		if (v[i].deleting &&
 		    ((r == 0 && ji.phase == ILK_JOB_DONE) || r == -ENOENT)) {

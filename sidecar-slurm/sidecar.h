@@ -53,6 +53,10 @@ cJSON *sidecar_parse_body(struct httpd_request *req);
 int sidecar_check_pod_identity(const struct wire_pod *pod, char *err,
 			       size_t errlen);
 
+/* Cancel rec's job (serialised as the backend asks); an enum ilk_err. */
+int sidecar_cancel_job(struct sidecar *sc, const struct pod_record *rec,
+		       char *err, size_t errlen);
+
 /* Jobs of pods carry "interlink-pod=<uid>" as their tag (Slurm comment). */
 #define SIDECAR_TAG_PREFIX "interlink-pod="
 

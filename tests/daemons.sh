@@ -19,6 +19,7 @@ logged_port() {
 
 # il_start_sidecar NAME [EXTRA-YAML]: start sidecar-slurm with mTLS on a
 # free port and a unix socket.  Sets SC_DIR SC_PORT SC_SOCK SC_DATA SC_PID.
+# SingularityPath is $SC_RUNTIME when set, else $IL_RUNTIME.
 il_start_sidecar() {
 	local name=$1 extra=${2:-}
 	SC_DIR=$W/$name
@@ -30,7 +31,7 @@ il_start_sidecar() {
 	SidecarPort: "0"
 	Socket: "unix://$SC_SOCK"
 	DataRootFolder: "$SC_DATA"
-	SingularityPath: "$IL_RUNTIME"
+	SingularityPath: "${SC_RUNTIME:-$IL_RUNTIME}"
 	ImagePrefix: "docker://"
 	StatusPollIntervalMs: 300
 	VerboseLogging: true
