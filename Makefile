@@ -37,6 +37,7 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \
                sidecar-slurm/route_status.c sidecar-slurm/route_delete.c \
                sidecar-slurm/route_logs.c sidecar-slurm/route_pods.c sidecar-slurm/reconcile.c \
+               sidecar-slurm/sbatch_flags.c \
                sidecar-slurm/sidecar_util.c \
                sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/volumes.c \
@@ -45,7 +46,10 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/slurm_api.c sidecar-slurm/munge_check.c
 GATEWAY_SRC := interlink-api/main.c interlink-api/gconf.c \
                interlink-api/routes.c interlink-api/upstream.c \
-               interlink-api/transform.c
+               interlink-api/transform.c interlink-api/routes_status.c \
+               interlink-api/routes_logs.c interlink-api/routes_ops.c \
+               interlink-api/statustable.c interlink-api/auth.c \
+               interlink-api/metrics.c
 ILCTL_SRC  := $(sort $(wildcard interlink-api/ilctl*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -56,7 +60,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check unit demo bench clean help
+.PHONY: all deps install check unit demo bench soak fuzz clean help
 all: $(BINS)
 
 deps:
@@ -103,6 +107,15 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench.sh $(BIN)
+
+# SIGKILL loops against real daemons and Slurm (long; figures in README)
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@SOAK=1 TESTS='0520*' bash tests/run-tests.sh $(BIN)
+
+# libFuzzer harnesses (clang), each run for FUZZ_SECONDS (tests/fuzz/)
+FUZZ_SECONDS ?= 60
+-include tests/fuzz/fuzz.mk
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/interlink

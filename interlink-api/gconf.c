@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "httpd.h"
+
 #define OFF(f) offsetof(struct gconf, f)
 #define UPSTREAM_ONLY "accepted for compatibility; no effect"
 
@@ -135,6 +137,21 @@ static int check(struct gconf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "TLS.AllowedClients: needs an https:// "
 			 "InterlinkAddress and TLS.CACertFile");
 		return -1;
+	}
+	if (c->metrics_address && *c->metrics_address) {
+		char url[300], host[256], why[300];
+		uint16_t port;
+		bool tls, unx;
+
+		snprintf(url, sizeof(url), "http://%s", c->metrics_address);
+		if (!strchr(c->metrics_address, ':') ||
+		    strchr(c->metrics_address, '/') ||
+		    httpd_parse_url(url, &tls, &unx, host, sizeof(host), &port,
+				    why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "MetricsAddress: '%s' is not "
+				 "host:port", c->metrics_address);
+			return -1;
+		}
 	}
 	if (c->bearer_tokens_file && *c->bearer_tokens_file &&
 	    need_file("BearerTokensFile", c->bearer_tokens_file, err,

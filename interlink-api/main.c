@@ -2,8 +2,10 @@
  * interlink-api - serves the virtual-kubelet's interLink API and forwards
  * every call over mutual TLS to sidecar-slurm.
  *
- * Lifecycle: arguments -> configuration -> sidecar client -> listener ->
- * wait for SIGTERM/SIGINT -> the same in reverse.
+ * Lifecycle: arguments -> configuration -> metrics, sidecar client,
+ * authentication, status table -> listeners (API, then operations) ->
+ * status refresher -> wait for SIGTERM/SIGINT -> stop the refresher (it
+ * wakes waiting requests) -> listeners -> the rest in reverse.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -50,6 +52,9 @@ static struct httpd *start_listener(struct gateway *g, char *err,
 	hc.name = "interLink API";
 	hc.max_body = (size_t)c->max_body_bytes;
 	hc.idle_timeout_s = (unsigned)c->idle_timeout_s;
+	hc.max_connections = (unsigned)c->max_connections;
+	hc.filter = gateway_filter;
+	hc.done = gateway_done;
 	if (unx) {
 		hc.unix_socket = true;
 		hc.unix_path = host;
@@ -72,12 +77,52 @@ static struct httpd *start_listener(struct gateway *g, char *err,
 	return httpd_start(&hc, gateway_routes, g, err, errlen);
 }
 
+/* The operations listener (MetricsAddress), or NULL when it is off. */
+static int start_ops(struct gateway *g, struct httpd **ret, char *err,
+		     size_t errlen)
+{
+	struct httpd_conf hc = {0};
+	char url[300], host[256];
+	uint16_t port;
+	bool tls, unx;
+
+	*ret = NULL;
+	if (!g->conf.metrics_address || !*g->conf.metrics_address)
+		return 0;
+	snprintf(url, sizeof(url), "http://%s", g->conf.metrics_address);
+	if (httpd_parse_url(url, &tls, &unx, host, sizeof(host), &port, err,
+			    errlen) < 0)
+		return -1;
+	hc.name = "operations";
+	hc.host = host;
+	hc.port = port;
+	hc.max_body = 4096;
+	hc.idle_timeout_s = 30;
+	hc.max_connections = 64;
+	hc.done = gateway_done;
+	*ret = httpd_start(&hc, gateway_ops_routes, g, err, errlen);
+	if (!*ret)
+		return -1;
+	log_notice("/metrics, /healthz and /readyz on http://%s%s%s:%u",
+		   strchr(host, ':') ? "[" : "", host,
+		   strchr(host, ':') ? "]" : "", httpd_port(*ret));
+	return 0;
+}
+
+static void observe_sidecar(void *ctx, const char *path, long code,
+			    double seconds)
+{
+	struct gateway *g = ctx;
+
+	metrics_sidecar(g->metrics, path, code, seconds);
+}
+
 int main(int argc, char **argv)
 {
 	static struct gateway g;
 	const char *path = NULL;
 	bool check = false, print = false, verbose = false;
-	struct httpd *h = NULL;
+	struct httpd *h = NULL, *ops = NULL;
 	char err[1024] = "";
 	sigset_t sigs;
 	int opt, sig = 0, rc = 1;
@@ -116,14 +161,38 @@ int main(int argc, char **argv)
 		log_error("cannot initialise libcurl");
 		goto out;
 	}
+	g.metrics = metrics_new();
+	if (!g.metrics) {
+		log_error("out of memory");
+		goto out;
+	}
 	g.sidecar = upstream_new(&g.conf, err, sizeof(err));
 	if (!g.sidecar) {
 		log_error("SidecarURL: %s", err);
 		goto out;
 	}
+	upstream_set_observer(g.sidecar, observe_sidecar, &g);
+	g.auth = auth_new(&g.conf, g.metrics, err, sizeof(err));
+	if (!g.auth) {
+		log_error("%s", err);
+		goto out;
+	}
+	g.status = statustable_new(&g.conf, g.sidecar, g.metrics);
+	if (!g.status) {
+		log_error("out of memory");
+		goto out;
+	}
 	h = start_listener(&g, err, sizeof(err));
 	if (!h) {
 		log_error("listener: %s", err);
+		goto out;
+	}
+	if (start_ops(&g, &ops, err, sizeof(err)) < 0) {
+		log_error("MetricsAddress: %s", err);
+		goto out;
+	}
+	if (statustable_start(g.status, err, sizeof(err)) < 0) {
+		log_error("%s", err);
 		goto out;
 	}
 	if (strncmp(g.conf.interlink_address, "unix:", 5) == 0)
@@ -136,8 +205,14 @@ int main(int argc, char **argv)
 	log_notice("signal %d: shutting down", sig);
 	rc = 0;
 out:
+	if (g.status)
+		statustable_stop(g.status);
+	httpd_stop(ops);
 	httpd_stop(h);
+	statustable_free(g.status);
+	auth_free(g.auth);
 	upstream_free(g.sidecar);
+	metrics_free(g.metrics);
 	curl_global_cleanup();
 	gconf_free(&g.conf);
 	return rc;

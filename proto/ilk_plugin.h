@@ -50,7 +50,7 @@ extern "C" {
 #endif
 
 #define ILK_PLUGIN_ABI_MAJOR 1
-#define ILK_PLUGIN_ABI_MINOR 0
+#define ILK_PLUGIN_ABI_MINOR 1
 
 #define ILK_VERSION_MAJOR 0
 #define ILK_VERSION_MINOR 1
@@ -150,6 +150,17 @@ struct ilk_job_spec {
 	uint64_t mem_mb;         /* memory per node in MiB; 0: default */
 	uint32_t time_limit_min; /* minutes; 0: partition default */
 	const char *partition;   /* NULL: the backend's default */
+	/* ABI 1.1: placement, as sbatch's options of the same names */
+	const char *account;     /* NULL: the user's default */
+	const char *qos;
+	const char *reservation;
+	const char *constraint;  /* node features */
+	const char *gres;        /* generic resources per node, "gpu:2" */
+	uint32_t gpus;           /* GPUs for the whole job; 0: none */
+	uint32_t nodes;          /* 0: 1 */
+	uint32_t ntasks;         /* 0: 1 */
+	uint64_t mem_per_cpu_mb; /* instead of mem_mb; 0: unset */
+	uint32_t exclusive;      /* 1: whole nodes */
 };
 
 enum ilk_job_phase {

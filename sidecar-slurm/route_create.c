@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "text.h"
+#include "sbatch_flags.h"
 #include "volumes.h"
 #include "wire.h"
 #include <pwd.h>
@@ -89,41 +90,79 @@ static int write_pod_files(struct sidecar *sc,
 	return r;
 }
 
-/* Resources of the pod: containers run in parallel, init ones alone. */
+/*
+ * Resources of the pod: containers run in parallel, init ones alone, so
+ * the sum over regular containers or the largest init container, whichever
+ * is more.  The pod's own requests and limits win over the flags
+ * annotation, which wins over the configured defaults.
+ */
 static void pod_resources(struct sidecar *sc, const struct wire_pod *pod,
-			  uint32_t *ret_cpus, uint64_t *ret_mem_mb)
+			  const struct sbatch_flags *fl,
+			  struct ilk_job_spec *spec, char *gres, size_t glen)
 {
 	uint64_t cpu_sum = 0, mem_sum = 0, cpu_init = 0, mem_init = 0;
+	uint64_t gpu_sum = 0, gpu_init = 0;
 	size_t n = wire_pod_n_all_containers(pod);
 
 	for (size_t i = 0; i < n; i++) {
 		bool init;
 		const struct wire_container *ct =
 			wire_pod_container_at(pod, i, &init);
-		const char *cpu = ct->limits.cpu ? ct->limits.cpu :
-						   ct->requests.cpu;
-		const char *mem = ct->limits.memory ? ct->limits.memory :
-						      ct->requests.memory;
-		uint64_t c = 0, m = 0;
+		const struct wire_resources *l = &ct->limits, *q = &ct->requests;
+		const char *cpu = l->cpu ? l->cpu : q->cpu;
+		const char *mem = l->memory ? l->memory : q->memory;
+		uint64_t c = 0, m = 0, g = 0, v;
 
 		if (cpu && text_parse_cpu_milli(cpu, &c) < 0)
 			c = 0;
 		if (mem && text_parse_mem_bytes(mem, &m) < 0)
 			m = 0;
+		if (l->nvidia_gpu && text_parse_u64(l->nvidia_gpu, 1024, &v) == 0)
+			g += v;
+		if (l->amd_gpu && text_parse_u64(l->amd_gpu, 1024, &v) == 0)
+			g += v;
 		if (init) {
 			cpu_init = c > cpu_init ? c : cpu_init;
 			mem_init = m > mem_init ? m : mem_init;
+			gpu_init = g > gpu_init ? g : gpu_init;
 		} else {
 			cpu_sum += c;
 			mem_sum += m;
+			gpu_sum += g;
 		}
 	}
 	cpu_sum = cpu_sum > cpu_init ? cpu_sum : cpu_init;
 	mem_sum = mem_sum > mem_init ? mem_sum : mem_init;
-	*ret_cpus = cpu_sum ? (uint32_t)((cpu_sum + 999) / 1000) :
-			      (uint32_t)sc->conf.default_cpus;
-	*ret_mem_mb = mem_sum ? (mem_sum + 1048575) / 1048576 :
-				(uint64_t)sc->conf.default_memory_mb;
+	gpu_sum = gpu_sum > gpu_init ? gpu_sum : gpu_init;
+	if (cpu_sum)
+		spec->cpus = (uint32_t)((cpu_sum + 999) / 1000);
+	else
+		spec->cpus = fl->cpus_per_task ? fl->cpus_per_task :
+			     (uint32_t)sc->conf.default_cpus;
+	if (mem_sum)
+		spec->mem_mb = (mem_sum + 1048575) / 1048576;
+	else if (fl->mem_mb || fl->mem_per_cpu_mb) {
+		spec->mem_mb = fl->mem_mb;
+		spec->mem_per_cpu_mb = fl->mem_per_cpu_mb;
+	} else
+		spec->mem_mb = (uint64_t)sc->conf.default_memory_mb;
+	if (fl->gres)
+		spec->gres = fl->gres;
+	else if (gpu_sum) {
+		snprintf(gres, glen, "gpu:%llu", (unsigned long long)gpu_sum);
+		spec->gres = gres;
+	}
+}
+
+static int check_flags(const struct wire_pod *pod, char *err, size_t errlen)
+{
+	struct sbatch_flags fl;
+
+	if (sbatch_flags_parse(wire_pod_annotation(pod, SBATCH_FLAGS_ANNOTATION),
+			       &fl, err, errlen) < 0)
+		return -1;
+	sbatch_flags_done(&fl);
+	return 0;
 }
 
 static int submit(struct sidecar *sc, const struct wire_pod *pod,
@@ -135,15 +174,21 @@ static int submit(struct sidecar *sc, const struct wire_pod *pod,
 	const char *env[] = {path_env, home_env, "LANG=C.UTF-8", NULL};
 	struct ilk_job_spec spec = {.struct_size = sizeof(spec)};
 	struct passwd pw, *pwp = NULL;
-	char pwbuf[4096], tag[ILK_TAG_MAX];
+	char pwbuf[4096], tag[ILK_TAG_MAX], gres[32];
+	struct sbatch_flags fl;
 	int r;
+
+	/* checked by sidecar_route_create: parses again without error */
+	if (sbatch_flags_parse(wire_pod_annotation(pod, SBATCH_FLAGS_ANNOTATION),
+			       &fl, err, errlen) < 0)
+		return ILK_ERR_INVALID;
 
 	getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &pwp);
 	snprintf(home_env, sizeof(home_env), "HOME=%s",
 		 pwp ? pw.pw_dir : "/");
 	snprintf(out, sizeof(out), "%s/job.out", dir);
 	snprintf(tag, sizeof(tag), "%s%s", SIDECAR_TAG_PREFIX, pod->uid);
-	spec.name = pod->uid;
+	spec.name = fl.job_name ? fl.job_name : pod->uid;
 	spec.tag = tag;
 	spec.script = script;
 	spec.work_dir = dir;
@@ -151,11 +196,21 @@ static int submit(struct sidecar *sc, const struct wire_pod *pod,
 	spec.env = env;
 	spec.uid = getuid();
 	spec.gid = getgid();
-	pod_resources(sc, pod, &spec.cpus, &spec.mem_mb);
-	spec.partition = sc->conf.partition;
+	pod_resources(sc, pod, &fl, &spec, gres, sizeof(gres));
+	spec.partition = fl.partition ? fl.partition : sc->conf.partition;
+	spec.time_limit_min = fl.time_limit_min;
+	spec.account = fl.account;
+	spec.qos = fl.qos;
+	spec.reservation = fl.reservation;
+	spec.constraint = fl.constraint;
+	spec.gpus = fl.gpus;
+	spec.nodes = fl.nodes;
+	spec.ntasks = fl.ntasks;
+	spec.exclusive = fl.exclusive;
 	sidecar_backend_lock(sc);
 	r = sc->ops->submit(sc->bstate, &spec, job_id, err, errlen);
 	sidecar_backend_unlock(sc);
+	sbatch_flags_done(&fl);
 	return r;
 }
 
@@ -300,7 +355,8 @@ int sidecar_route_create(void *ctx, struct httpd_request *req)
 		goto out;
 	}
 	if (sidecar_check_pod_identity(&rpd.pod, err, sizeof(err)) < 0 ||
-	    jobscript_validate(&rpd.pod, err, sizeof(err)) < 0) {
+	    jobscript_validate(&rpd.pod, err, sizeof(err)) < 0 ||
+	    check_flags(&rpd.pod, err, sizeof(err)) < 0) {
 		rc = httpd_reply_text(req, 400, "bad pod: %s", err);
 		goto out;
 	}

@@ -379,6 +379,7 @@ int slurm_api_submit(const struct ilk_job_spec *spec,
 		     size_t errlen)
 {
 	job_desc_msg_t desc;
+	char tres_node[300], tres_job[64];
 	submit_response_msg_t *resp = NULL;
 	size_t nenv = 0;
 	int n;
@@ -430,9 +431,24 @@ int slurm_api_submit(const struct ilk_job_spec *spec,
 	desc.env_size = (uint32_t)nenv;
 	desc.user_id = spec->uid;
 	desc.group_id = spec->gid;
-	desc.min_nodes = 1;
-	desc.max_nodes = 1;
-	desc.num_tasks = 1;
+	desc.min_nodes = spec->nodes ? spec->nodes : 1;
+	desc.max_nodes = desc.min_nodes;
+	desc.num_tasks = spec->ntasks ? spec->ntasks : 1;
+	desc.account = unconst(spec->account);
+	desc.qos = unconst(spec->qos);
+	desc.reservation = unconst(spec->reservation);
+	desc.features = unconst(spec->constraint);
+	if (spec->gres && *spec->gres) {
+		snprintf(tres_node, sizeof(tres_node), "gres:%s", spec->gres);
+		desc.tres_per_node = tres_node;
+	}
+	if (spec->gpus) {
+		snprintf(tres_job, sizeof(tres_job), "gres:gpu:%u",
+			 spec->gpus);
+		desc.tres_per_job = tres_job;
+	}
+	if (spec->exclusive)
+		desc.shared = JOB_SHARED_NONE;
 	if (spec->cpus > 0) {
 		desc.cpus_per_task = (uint16_t)spec->cpus;
 		desc.min_cpus = spec->cpus;
@@ -440,6 +456,9 @@ int slurm_api_submit(const struct ilk_job_spec *spec,
 	}
 	if (spec->mem_mb > 0)
 		desc.pn_min_memory = spec->mem_mb; /* per node, like --mem */
+	else if (spec->mem_per_cpu_mb > 0 &&
+		 spec->mem_per_cpu_mb < (uint64_t)MEM_PER_CPU)
+		desc.pn_min_memory = spec->mem_per_cpu_mb | MEM_PER_CPU;
 	if (spec->time_limit_min > 0)
 		desc.time_limit = spec->time_limit_min;
 	desc.partition = unconst(spec->partition);

@@ -12,6 +12,10 @@ UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c common/buf.c \
 UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c \
                             common/log.c common/text.c
 UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/buf.c
+UNIT_DEPS_test_volumes   := sidecar-slurm/volumes.c common/fsutil.c \
+                            common/log.c common/text.c proto/wire.c
+UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
+                               common/text.c
 
 .SECONDEXPANSION:
 $(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))
