@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ struct httpd {
 	uint16_t port;
 	httpd_filter_fn filter;
 	httpd_done_fn done;
+	unsigned idle_timeout_s;
 };
 
 #define MAX_PEER_NAMES 16
@@ -62,6 +64,7 @@ struct req_state {
 	struct timespec start;
 	unsigned code;
 	bool dispatched;
+	bool streaming; /* the idle timeout is off until the stream ends */
 	char *hdr_name[MAX_REPLY_HEADERS];
 	char *hdr_value[MAX_REPLY_HEADERS];
 	size_t n_hdr;
@@ -216,9 +219,12 @@ static void request_completed(void *cls, struct MHD_Connection *conn,
 	char sess[80];
 	double ms;
 
-	(void)conn;
 	if (!rs)
 		return;
+	if (rs->streaming) /* keep-alive after the stream: idle timeout again */
+		(void)MHD_set_connection_option(conn,
+						MHD_CONNECTION_OPTION_TIMEOUT,
+						h->idle_timeout_s);
 	text_sanitize(rs->req.session, sess, sizeof(sess));
 	ms = elapsed_ms(&rs->start);
 	if (rs->code)
@@ -305,7 +311,26 @@ struct stream {
 	httpd_stream_fn fn;
 	httpd_stream_free_fn free_fn;
 	void *ctx;
+	struct MHD_Connection *conn;
 };
+
+/*
+ * Has the client closed its end?  While a stream has nothing to send,
+ * libmicrohttpd writes nothing and so would never notice; this lets a
+ * quiet followed log end (and its producer be freed) when the client goes.
+ */
+static bool peer_gone(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct pollfd p = {.events = POLLRDHUP};
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return false;
+	p.fd = ci->connect_fd;
+	return poll(&p, 1, 0) == 1 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
 
 static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 {
@@ -319,6 +344,8 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 	if (n < -1)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	/* 0: the producer waited (it blocks briefly itself); MHD asks again */
+	if (n == 0 && peer_gone(st->conn))
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	return n;
 }
 
@@ -335,6 +362,7 @@ int httpd_reply_stream(struct httpd_request *req, unsigned code,
 		       const char *content_type, httpd_stream_fn fn,
 		       void *ctx, httpd_stream_free_fn free_fn)
 {
+	struct req_state *rs = req->priv;
 	struct MHD_Response *resp;
 	struct stream *st = calloc(1, sizeof(*st));
 
@@ -346,6 +374,7 @@ int httpd_reply_stream(struct httpd_request *req, unsigned code,
 	st->fn = fn;
 	st->free_fn = free_fn;
 	st->ctx = ctx;
+	st->conn = rs->conn;
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
 						 stream_reader, st,
 						 stream_free);
@@ -356,6 +385,13 @@ int httpd_reply_stream(struct httpd_request *req, unsigned code,
 	if (content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					content_type);
+	/*
+	 * A followed log may stay quiet for longer than the idle timeout,
+	 * which libmicrohttpd would apply to the stream as well.
+	 */
+	if (MHD_set_connection_option(rs->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+				      0u) == MHD_YES)
+		rs->streaming = true;
 	return queue(req, code, resp);
 }
 
@@ -641,6 +677,7 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 	h->max_body = c->max_body;
 	h->filter = c->filter;
 	h->done = c->done;
+	h->idle_timeout_s = c->idle_timeout_s ? c->idle_timeout_s : 30;
 	h->name = strdup(c->name ? c->name : "http");
 	/* the logger first, so MHD never prints on its own */
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
@@ -682,9 +719,7 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,
 					   h->listen_fd, NULL};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-					   c->idle_timeout_s ? c->idle_timeout_s
-							     : 30,
-					   NULL};
+					   h->idle_timeout_s, NULL};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
 					   c->max_connections
 						   ? c->max_connections

@@ -282,9 +282,8 @@ static int check_host_path(struct vctx *c, const struct wire_volume *v)
 	char s[SHOW];
 
 	if (!abs_path_ok(v->source, true))
-		return bad(c,
-			   "volume '%s': hostPath '%s' must be an absolute path "
-			   "without '..', ':' or ','",
+		return bad(c, "volume '%s': hostPath '%s' must be an absolute "
+			   "path without '..', ':' or ','",
 			   v->name, show(v->source, s, sizeof(s)));
 	for (size_t i = 0; i < sizeof(host_path_types) /
 			       sizeof(host_path_types[0]); i++)
@@ -346,12 +345,48 @@ static long volume_index(const struct wire_pod *pod, const char *name)
 	return -1;
 }
 
+static int check_mount(struct vctx *c, const struct wire_container *ct,
+		       size_t j)
+{
+	const struct wire_volume_mount *m = &ct->mounts[j];
+	long vi = volume_index(c->pod, m->name);
+	const char *sub = m->sub_path;
+	size_t len;
+	char s[SHOW];
+
+	if (vi < 0)
+		return bad(c, "container '%s': volumeMount '%s' names no "
+			   "volume of the pod",
+			   ct->name, show(m->name, s, sizeof(s)));
+	if (!volumes_mount_path_ok(m->mount_path))
+		return bad(c, "volume '%s': mountPath '%s' of container '%s' "
+			   "must be an absolute path without '..', ':' or ','",
+			   m->name, show(m->mount_path, s, sizeof(s)),
+			   ct->name);
+	if (sub && *sub && (!rel_path_ok(sub) || !bind_safe(sub) ||
+			    strlen(sub) > MAX_PATH_TEXT))
+		return bad(c, "volume '%s': subPath '%s' must be a relative "
+			   "path without '..', ':' or ','",
+			   m->name, show(sub, s, sizeof(s)));
+	len = trimmed_len(m->mount_path);
+	for (size_t k = 0; k < j; k++) {
+		const char *o = ct->mounts[k].mount_path;
+
+		if (trimmed_len(o) == len &&
+		    strncmp(o, m->mount_path, len) == 0)
+			return bad(c, "container '%s': two volumeMounts at "
+				   "'%s'", ct->name, show(o, s, sizeof(s)));
+	}
+	c->mounted[vi] = true;
+	return 0;
+}
+
 static int check_mounts(struct vctx *c)
 {
 	size_t n = wire_pod_n_all_containers(c->pod), total = 0;
-	char s[SHOW], t[SHOW];
+	int r = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		bool init;
 		const struct wire_container *ct =
 			wire_pod_container_at(c->pod, i, &init);
@@ -360,50 +395,10 @@ static int check_mounts(struct vctx *c)
 		if (total > MAX_MOUNTS)
 			return bad(c, "the pod has more than %u volumeMounts",
 				   MAX_MOUNTS);
-		for (size_t j = 0; j < ct->n_mounts; j++) {
-			const struct wire_volume_mount *m = &ct->mounts[j];
-			long vi = volume_index(c->pod, m->name);
-			size_t len;
-
-			if (vi < 0)
-				return bad(c,
-					   "container '%s': volumeMount '%s' "
-					   "names no volume of the pod",
-					   ct->name, show(m->name, s, sizeof(s)));
-			if (!volumes_mount_path_ok(m->mount_path))
-				return bad(c,
-					   "volume '%s': mountPath '%s' of "
-					   "container '%s' must be an absolute "
-					   "path without '..', ':' or ','",
-					   m->name,
-					   show(m->mount_path, s, sizeof(s)),
-					   ct->name);
-			if (m->sub_path && *m->sub_path &&
-			    (!rel_path_ok(m->sub_path) ||
-			     !bind_safe(m->sub_path) ||
-			     strlen(m->sub_path) > MAX_PATH_TEXT))
-				return bad(c,
-					   "volume '%s': subPath '%s' must be a "
-					   "relative path without '..', ':' or "
-					   "','",
-					   m->name,
-					   show(m->sub_path, s, sizeof(s)));
-			len = trimmed_len(m->mount_path);
-			for (size_t k = 0; k < j; k++) {
-				const char *o = ct->mounts[k].mount_path;
-
-				if (trimmed_len(o) == len &&
-				    strncmp(o, m->mount_path, len) == 0)
-					return bad(c,
-						   "container '%s': two "
-						   "volumeMounts at '%s'",
-						   ct->name,
-						   show(o, t, sizeof(t)));
-			}
-			c->mounted[vi] = true;
-		}
+		for (size_t j = 0; r == 0 && j < ct->n_mounts; j++)
+			r = check_mount(c, ct, j);
 	}
-	return 0;
+	return r;
 }
 
 /* ---- files ------------------------------------------------------------ */

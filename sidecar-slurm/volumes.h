@@ -68,7 +68,7 @@ struct volumes {
  * pod's folder, which must exist) and fill *ret with each container's
  * binds (parents before the paths below them).  Stale configMaps/,
  * secrets/ and projectedVolumeMaps/ folders in dir are removed first.
- * Returns 0, or with a message for the user in err:
+ * Returns 0, or with a message for the user in err (errlen >= 1):
  *   -EINVAL  the pod is at fault (a 400);
  *   -E2BIG   the files exceed the bounds (a 413);
  *   another negative errno: the sidecar could not do it (a 500).

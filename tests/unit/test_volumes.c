@@ -475,7 +475,8 @@ static void test_projected(void **state)
 			    MNT("info", "/etc/podinfo") ","
 			    MNT("missing", "/m")),
 			"{'name':'kube-api','projected':{'defaultMode':420,"
-			"'sources':[{'serviceAccountToken':{'path':'token'}}]}},"
+			"'sources':[{'serviceAccountToken':{'path':'token'}}]"
+			"}},"
 			"{'name':'info','projected':{'sources':[]}},"
 			"{'name':'missing','projected':{'sources':[]}}",
 			RC("", "",

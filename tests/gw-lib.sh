@@ -1,0 +1,85 @@
+# tests/gw-lib.sh - helpers of the gateway tests 04NN (sourced after lib.sh).
+#
+# gw_start NAME ADDRESS [EXTRA-YAML]
+#   Start interlink-api listening on ADDRESS (http://127.0.0.1,
+#   https://127.0.0.1 or unix:///path; TCP on a free port) and talking mTLS to
+#   the sidecar started by il_start_sidecar.  EXTRA-YAML is appended to its
+#   InterLinkConfig.yaml.  Restarting under the same NAME reuses the dir (the
+#   log is appended to).  Sets GW_DIR GW_PID GW_URL (http(s)://127.0.0.1:PORT,
+#   or http://unix for a socket, with GW_SOCK) and GW_OPS (the MetricsAddress
+#   listener's URL, when EXTRA-YAML sets one).
+#
+# vk_req METHOD PATH SESSION [BODY] [curl args...]
+#   One request as the virtual-kubelet sends it (Go's headers, JSON body with
+#   Content-Length, InterLink-Http-Session), on a new connection, to GW_URL
+#   (with VK_CURL_ARGS: certificates, token...).  The answer's body goes to
+#   $W/body, the status code to stdout.
+
+gw_start() {
+	local name=$1 addr=$2 extra=${3:-} lines
+	GW_DIR=$W/$name
+	mkdir -p "$GW_DIR"
+	cat >"$GW_DIR/InterLinkConfig.yaml" <<-YAML
+	InterlinkAddress: "$addr"
+	InterlinkPort: "0"
+	SidecarURL: "https://127.0.0.1"
+	SidecarPort: "$SC_PORT"
+	VerboseLogging: true
+	SidecarTLS:
+	  CertFile: "$IL_PKI/gateway.crt"
+	  KeyFile: "$IL_PKI/gateway.key"
+	  CACertFile: "$IL_PKI/ca.crt"
+	  ServerName: "sidecar"
+	$extra
+	YAML
+	lines=$(cat "$GW_DIR/gateway.log" 2>/dev/null | wc -l)
+	"$IL_BUILD/interlink-api" -c "$GW_DIR/InterLinkConfig.yaml" \
+		>>"$GW_DIR/gateway.log" 2>&1 &
+	GW_PID=$!
+	IL_PIDS+=("$GW_PID")
+	gw_logged() { tail -n +$((lines + 1)) "$GW_DIR/gateway.log" | grep -q "$1"; }
+	if ! wait_for 10 gw_logged 'listening on'; then
+		t_diag "gateway $name did not start:"
+		tail -n +$((lines + 1)) "$GW_DIR/gateway.log" | sed 's/^/# /'
+		return 1
+	fi
+	local log
+	log=$(tail -n +$((lines + 1)) "$GW_DIR/gateway.log")
+	case $addr in
+	unix://*)
+		GW_SOCK=${addr#unix://}
+		GW_URL=http://unix
+		;;
+	*)
+		GW_URL=${addr%%://*}://127.0.0.1:$(grep -o 'listening on [a-z]*://[^ ]*:[0-9]*' \
+			<<<"$log" | head -n 1 | sed 's/.*://')
+		;;
+	esac
+	GW_OPS=$(grep -o '/readyz on http://[^ ]*' <<<"$log" | head -n 1 |
+		sed 's|.* on ||')
+}
+
+VK_CURL_ARGS=()
+vk_req() {
+	local m=$1 path=$2 sess=$3 body=${4-} args=()
+	shift 3
+	[ $# -gt 0 ] && shift
+	if [ -n "$body" ]; then
+		args=(-H 'Content-Type: application/json' --data-binary "$body")
+	else
+		args=(-H 'Content-Length: 0')
+	fi
+	curl -sS -o "$W/body" -w '%{http_code}' -X "$m" \
+		-H 'User-Agent: Go-http-client/1.1' -H 'Accept-Encoding: gzip' \
+		-H "InterLink-Http-Session: $sess" "${args[@]}" \
+		"${VK_CURL_ARGS[@]}" "$@" "$GW_URL$path"
+}
+
+# A v1.Pod as the VK marshals it: NAME UID CONTAINERS-JSON [INIT-JSON]
+vk_pod() {
+	cat <<-JSON
+	{"metadata":{"name":"$1","namespace":"default","uid":"$2","resourceVersion":"1","creationTimestamp":null,"annotations":{"slurm-job.vk.io/flags":"--time=00:05:00","note":"\u003cb\u003e \u0026"}},"spec":{"volumes":[{"name":"cfg","configMap":{"name":"app-cfg"}}],"initContainers":${4:-null},"containers":$3,"restartPolicy":"Never","nodeName":"vk-slurm","unknownField":{"x":[1,2]}},"status":{"phase":"Pending","podIP":"127.0.0.1","startTime":null}}
+	JSON
+}
+
+new_uid() { cat /proc/sys/kernel/random/uuid; }
