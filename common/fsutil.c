@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <dirent.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -185,6 +186,64 @@ int fs_rm_rf(const char *path)
 	if (nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+/* chown everything below the open directory dirfd (depth-bounded). */
+static int chown_below(int dirfd, uid_t uid, gid_t gid, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	if (depth > 64)
+		return -ELOOP;
+	fd = dup(dirfd);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (r == 0 && (de = readdir(d))) {
+		struct stat st;
+		int sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fchownat(dirfd, de->d_name, uid, gid,
+			     AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -errno;
+			break;
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		sub = openat(dirfd, de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			r = -errno;
+			break;
+		}
+		r = chown_below(sub, uid, gid, depth + 1);
+		close(sub);
+	}
+	closedir(d);
+	return r;
+}
+
+int fs_chown_r(const char *path, uid_t uid, gid_t gid)
+{
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = fchown(fd, uid, gid) < 0 ? -errno : 0;
+	if (r == 0)
+		r = chown_below(fd, uid, gid, 0);
+	close(fd);
+	return r;
 }
 
 int fs_exists(const char *path)

@@ -27,6 +27,9 @@ int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /* rm -rf that never follows symlinks; a missing path is success. */
 int fs_rm_rf(const char *path);
 
+/* chown -R that never follows symlinks (links themselves are changed). */
+int fs_chown_r(const char *path, uid_t uid, gid_t gid);
+
 /* 1 if path exists (lstat), 0 if not, negative errno on other errors. */
 int fs_exists(const char *path);
 

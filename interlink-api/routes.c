@@ -232,11 +232,17 @@ static int route_update_cache(void *ctx, struct httpd_request *req)
 
 	if (!j)
 		return 0;
-	if (cJSON_IsObject(j) && wire_pod_decode(j, &pod, err,
-						 sizeof(err)) == 0 &&
-	    text_is_uid(pod.uid))
+	if (!cJSON_IsObject(j) ||
+	    wire_pod_decode(j, &pod, err, sizeof(err)) < 0) {
+		r = httpd_reply_text(req, 400, "the body must be a pod: %s",
+				     cJSON_IsObject(j) ? err :
+				     "expected a JSON object");
+		goto out;
+	}
+	if (text_is_uid(pod.uid))
 		(void)statustable_update(g->status, &pod);
 	r = httpd_reply_text(req, 200, "Updated cache");
+out:
 	wire_pod_done(&pod);
 	cJSON_Delete(j);
 	return r;

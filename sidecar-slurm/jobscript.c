@@ -9,6 +9,10 @@
 #include "text.h"
 
 #define IMAGE_ROOT_ANNOTATION "slurm-job.vk.io/image-root"
+#define PRE_EXEC_ANNOTATION "slurm-job.vk.io/pre-exec"
+#define OPTIONS_ANNOTATION "slurm-job.vk.io/singularity-options"
+#define MOUNTS_ANNOTATION "slurm-job.vk.io/singularity-mounts"
+#define POD_IP_ANNOTATION "interlink.eu/pod-ip"
 
 /* Shell functions shared by every pod's script. */
 /*
@@ -198,6 +202,14 @@ static int container_line(const struct jobscript_conf *c,
 		r = word(out, ct->n_command ? "exec" : "run");
 	for (size_t i = 0; r == 0 && i < c->n_default_options; i++)
 		r = word(out, c->default_options[i]);
+	/* raw words the site allows pods to add (policy.c checks them) */
+	for (size_t i = 0; r == 0 && c->allow_raw && i < 2; i++) {
+		const char *raw = wire_pod_annotation(
+			pod, i ? MOUNTS_ANNOTATION : OPTIONS_ANNOTATION);
+
+		if (raw && *raw && text_is_printable(raw))
+			r = buf_printf(out, " %s", raw);
+	}
 	if (r == 0 && ct->n_env) {
 		r = buf_printf(&tmp, "%s/%s_envfile.properties", dir,
 			       ct->name);
@@ -240,6 +252,41 @@ static int container_line(const struct jobscript_conf *c,
 	return r;
 }
 
+/* Raw shell text as its own block, in the job's shell, without set -u. */
+static int raw_block(struct buf *out, const char *what, const char *text)
+{
+	int r = buf_printf(out, "# %s\nset +u\n", what);
+
+	if (r == 0)
+		r = buf_puts(out, text);
+	if (r == 0)
+		r = buf_puts(out, "\nset -u\n");
+	return r;
+}
+
+/* POD_IP, the site's CommandPrefix, then the pod's pre-exec (upstream's
+ * order). */
+static int site_and_pod_setup(const struct jobscript_conf *c,
+			      const struct wire_pod *pod, struct buf *out)
+{
+	const char *ip = wire_pod_annotation(pod, POD_IP_ANNOTATION);
+	const char *pre = wire_pod_annotation(pod, PRE_EXEC_ANNOTATION);
+	int r = 0;
+
+	if (ip && *ip) {
+		r = buf_puts(out, "export POD_IP=");
+		if (r == 0)
+			r = buf_append_shquoted(out, ip, strlen(ip));
+		if (r == 0)
+			r = buf_puts(out, "\n");
+	}
+	if (r == 0 && c->command_prefix && *c->command_prefix)
+		r = raw_block(out, "CommandPrefix (site)", c->command_prefix);
+	if (r == 0 && c->allow_raw && pre && *pre)
+		r = raw_block(out, PRE_EXEC_ANNOTATION, pre);
+	return r;
+}
+
 int jobscript_build(const struct jobscript_conf *c,
 		    const struct wire_pod *pod, const char *dir,
 		    const struct jobscript_mounts *mounts, struct buf *out)
@@ -265,6 +312,8 @@ int jobscript_build(const struct jobscript_conf *c,
 		r = buf_puts(out, " || exit 1\n");
 	if (r == 0)
 		r = buf_puts(out, script_prelude);
+	if (r == 0)
+		r = site_and_pod_setup(c, pod, out);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		bool init;
 		const struct wire_container *ct =

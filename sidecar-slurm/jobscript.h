@@ -9,7 +9,10 @@
  * The job exits with the highest container exit code.
  *
  * Every value that comes from the pod is single-quoted, so no pod field
- * can inject shell.
+ * can inject shell.  The exceptions are the raw-shell annotations
+ * (slurm-job.vk.io/pre-exec, singularity-options, singularity-mounts),
+ * emitted only when the site allows them (allow_raw), and the site's own
+ * CommandPrefix.
  */
 #ifndef SIDECAR_JOBSCRIPT_H
 #define SIDECAR_JOBSCRIPT_H
@@ -26,6 +29,8 @@ struct jobscript_conf {
 	size_t n_default_options;
 	const char *image_prefix;          /* ImagePrefix */
 	const char *bash_path;             /* BashPath */
+	const char *command_prefix;        /* CommandPrefix, or NULL */
+	bool allow_raw;                    /* AllowRawShellAnnotations */
 };
 
 /* One bind of a host path into a container. */

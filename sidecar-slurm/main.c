@@ -149,6 +149,8 @@ int main(int argc, char **argv)
 	sc.js.n_default_options = sc.conf.singularity_default_options.n;
 	sc.js.image_prefix = sc.conf.image_prefix;
 	sc.js.bash_path = sc.conf.bash_path;
+	sc.js.command_prefix = sc.conf.command_prefix;
+	sc.js.allow_raw = sc.conf.allow_raw_shell;
 
 	sc.ops = backend_slurm_entry(ILK_PLUGIN_ABI_MAJOR, ILK_PLUGIN_ABI_MINOR,
 				     &host);

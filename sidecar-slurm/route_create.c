@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "text.h"
+#include "policy.h"
 #include "sbatch_flags.h"
 #include "volumes.h"
 #include "wire.h"
@@ -166,15 +167,14 @@ static int check_flags(const struct wire_pod *pod, char *err, size_t errlen)
 }
 
 static int submit(struct sidecar *sc, const struct wire_pod *pod,
-		  const char *dir, const char *script, char *job_id,
-		  char *err, size_t errlen)
+		  const struct tenant_id *tid, const char *dir,
+		  const char *script, char *job_id, char *err, size_t errlen)
 {
 	char path_env[] = "PATH=/usr/local/bin:/usr/bin:/bin";
 	char home_env[PATH_MAX + 8], out[PATH_MAX];
 	const char *env[] = {path_env, home_env, "LANG=C.UTF-8", NULL};
 	struct ilk_job_spec spec = {.struct_size = sizeof(spec)};
-	struct passwd pw, *pwp = NULL;
-	char pwbuf[4096], tag[ILK_TAG_MAX], gres[32];
+	char tag[ILK_TAG_MAX], gres[32];
 	struct sbatch_flags fl;
 	int r;
 
@@ -183,9 +183,7 @@ static int submit(struct sidecar *sc, const struct wire_pod *pod,
 			       &fl, err, errlen) < 0)
 		return ILK_ERR_INVALID;
 
-	getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &pwp);
-	snprintf(home_env, sizeof(home_env), "HOME=%s",
-		 pwp ? pw.pw_dir : "/");
+	snprintf(home_env, sizeof(home_env), "HOME=%s", tid->home);
 	snprintf(out, sizeof(out), "%s/job.out", dir);
 	snprintf(tag, sizeof(tag), "%s%s", SIDECAR_TAG_PREFIX, pod->uid);
 	spec.name = fl.job_name ? fl.job_name : pod->uid;
@@ -194,12 +192,13 @@ static int submit(struct sidecar *sc, const struct wire_pod *pod,
 	spec.work_dir = dir;
 	spec.stdout_path = out;
 	spec.env = env;
-	spec.uid = getuid();
-	spec.gid = getgid();
+	spec.uid = tid->uid;
+	spec.gid = tid->gid;
 	pod_resources(sc, pod, &fl, &spec, gres, sizeof(gres));
 	spec.partition = fl.partition ? fl.partition : sc->conf.partition;
 	spec.time_limit_min = fl.time_limit_min;
-	spec.account = fl.account;
+	/* the site's namespace -> account mapping wins over the pod's */
+	spec.account = tid->account[0] ? tid->account : fl.account;
 	spec.qos = fl.qos;
 	spec.reservation = fl.reservation;
 	spec.constraint = fl.constraint;
@@ -229,7 +228,8 @@ static int reply_created(struct httpd_request *req, const char *uid,
 }
 
 static int do_create(struct sidecar *sc, struct httpd_request *req,
-		     const struct wire_retrieved_pod_data *rpd)
+		     const struct wire_retrieved_pod_data *rpd,
+		     const struct tenant_id *tid)
 {
 	const struct wire_pod *pod = &rpd->pod;
 	struct pod_record rec = {0}, old = {0};
@@ -268,6 +268,9 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	if (r == 0)
 		r = write_pod_files(sc, rpd, rec.dir, &script, err,
 				    sizeof(err));
+	/* the pod's folder and files belong to the job's user */
+	if (r == 0 && (tid->uid != getuid() || tid->gid != getgid()))
+		r = fs_chown_r(rec.dir, tid->uid, tid->gid);
 	if (r == -EINVAL && err[0]) {
 		log_notice("pod %s/%s (%s): refused: %s", pod->namespace,
 			   pod->name, pod->uid, err);
@@ -291,7 +294,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 				      "DataRootFolder: %s", strerror(-r));
 		goto fail;
 	}
-	r = sc->ops->submit ? submit(sc, pod, rec.dir, buf_str(&script),
+	r = sc->ops->submit ? submit(sc, pod, tid, rec.dir, buf_str(&script),
 				     rec.job_id, err, sizeof(err)) :
 			      ILK_ERR_NOT_SUPPORTED;
 	if (r != ILK_OK) {
@@ -335,6 +338,7 @@ int sidecar_route_create(void *ctx, struct httpd_request *req)
 {
 	struct sidecar *sc = ctx;
 	struct wire_retrieved_pod_data rpd = {0};
+	struct tenant_id tid;
 	char err[ERRLEN];
 	cJSON *j = sidecar_parse_body(req);
 	int rc;
@@ -360,8 +364,14 @@ int sidecar_route_create(void *ctx, struct httpd_request *req)
 		rc = httpd_reply_text(req, 400, "bad pod: %s", err);
 		goto out;
 	}
+	if (policy_check(&sc->conf, &rpd.pod, &tid, err, sizeof(err)) < 0) {
+		log_notice("pod %s/%s (%s): forbidden: %s", rpd.pod.namespace,
+			   rpd.pod.name, rpd.pod.uid, err);
+		rc = httpd_reply_text(req, 403, "forbidden: %s", err);
+		goto out;
+	}
 	pthread_mutex_lock(&sc->create_lock);
-	rc = do_create(sc, req, &rpd);
+	rc = do_create(sc, req, &rpd, &tid);
 	pthread_mutex_unlock(&sc->create_lock);
 out:
 	wire_retrieved_pod_data_done(&rpd);

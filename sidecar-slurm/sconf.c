@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tenancy.h"
+
 #define OFF(f) offsetof(struct sconf, f)
 #define UPSTREAM_ONLY "accepted for compatibility with the Go plugin; no effect"
 
@@ -61,6 +63,17 @@ const struct conf_key sconf_table[] = {
 	 NULL, "idle keep-alive connections are closed after this"},
 	{"CancelOrphanJobs", CONF_BOOL, OFF(cancel_orphans), "false", 0, 0,
 	 NULL, "at start-up, cancel pod jobs that no pod record knows"},
+	{"AllowRawShellAnnotations", CONF_BOOL, OFF(allow_raw_shell), "false",
+	 0, 0, NULL, "honour slurm-job.vk.io/pre-exec, singularity-options and "
+	 "singularity-mounts (raw shell in jobs)"},
+	{"CommandPrefix", CONF_STRING, OFF(command_prefix), NULL, 0, 0, NULL,
+	 "shell text run at the start of every job (site set-up)"},
+	{"HostPathPrefixes", CONF_STRLIST, OFF(host_path_prefixes), NULL, 0, 0,
+	 NULL, "hostPath volumes only under these paths (none by default)"},
+	{"AllowPlainHTTP", CONF_BOOL, OFF(allow_plain_http), "false", 0, 0,
+	 NULL, "allow a TCP listener without TLS on a non-loopback address"},
+	{"Tenants", CONF_RAW, 0, NULL, 0, 0, NULL,
+	 "namespace -> {User, Group, Account, AllowedUIDs, AllowRoot}"},
 	{"SbatchPath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
 	{"ScancelPath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
 	{"SqueuePath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
@@ -75,6 +88,12 @@ const struct conf_key sconf_table[] = {
 
 static const char *const default_options[] = {"--nv", "--no-eval",
 					      "--containall"};
+
+static bool is_loopback(const char *a)
+{
+	return a && (strcmp(a, "localhost") == 0 || strcmp(a, "::1") == 0 ||
+		     strncmp(a, "127.", 4) == 0);
+}
 
 static int check(struct sconf *c, char *err, size_t errlen)
 {
@@ -98,6 +117,15 @@ static int check(struct sconf *c, char *err, size_t errlen)
 	}
 	if (c->socket && *c->socket && strncmp(c->socket, "unix://", 7) != 0) {
 		snprintf(err, errlen, "Socket: must start with unix://");
+		return -1;
+	}
+	if (tenancy_check(c->raw, err, errlen) < 0)
+		return -1;
+	if (!c->tls_enabled && c->sidecar_port && *c->sidecar_port &&
+	    !c->allow_plain_http && !is_loopback(c->sidecar_address)) {
+		snprintf(err, errlen, "SidecarAddress: '%s' is not loopback "
+			 "and TLS is off; enable TLS or set AllowPlainHTTP: "
+			 "true", c->sidecar_address ? c->sidecar_address : "");
 		return -1;
 	}
 	if (c->tls_enabled) {

@@ -36,6 +36,10 @@ struct sconf {
 	int64_t max_body_bytes;
 	int64_t idle_timeout_s;
 	bool cancel_orphans;
+	bool allow_raw_shell;      /* AllowRawShellAnnotations */
+	char *command_prefix;      /* CommandPrefix */
+	struct conf_strlist host_path_prefixes;
+	bool allow_plain_http;     /* AllowPlainHTTP */
 	cJSON *raw; /* the file as read (strings mode) */
 };
 

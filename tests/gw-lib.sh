@@ -12,8 +12,9 @@
 # vk_req METHOD PATH SESSION [BODY] [curl args...]
 #   One request as the virtual-kubelet sends it (Go's headers, JSON body with
 #   Content-Length, InterLink-Http-Session), on a new connection, to GW_URL
-#   (with VK_CURL_ARGS: certificates, token...).  The answer's body goes to
-#   $W/body, the status code to stdout.
+#   with VK_CURL_ARGS (certificates, socket) and, when VK_TOKEN is set,
+#   "Authorization: Bearer $VK_TOKEN" (VK_TOKEN= gives the empty token).
+#   The answer's body goes to $W/body, the status code to stdout.
 
 gw_start() {
 	local name=$1 addr=$2 extra=${3:-} lines
@@ -32,7 +33,8 @@ gw_start() {
 	  ServerName: "sidecar"
 	$extra
 	YAML
-	lines=$(cat "$GW_DIR/gateway.log" 2>/dev/null | wc -l)
+	: >>"$GW_DIR/gateway.log"
+	lines=$(wc -l <"$GW_DIR/gateway.log")
 	"$IL_BUILD/interlink-api" -c "$GW_DIR/InterLinkConfig.yaml" \
 		>>"$GW_DIR/gateway.log" 2>&1 &
 	GW_PID=$!
@@ -69,6 +71,7 @@ vk_req() {
 	else
 		args=(-H 'Content-Length: 0')
 	fi
+	[ -z "${VK_TOKEN+set}" ] || args+=(-H "Authorization: Bearer $VK_TOKEN")
 	curl -sS -o "$W/body" -w '%{http_code}' -X "$m" \
 		-H 'User-Agent: Go-http-client/1.1' -H 'Accept-Encoding: gzip' \
 		-H "InterLink-Http-Session: $sess" "${args[@]}" \
@@ -83,3 +86,5 @@ vk_pod() {
 }
 
 new_uid() { cat /proc/sys/kernel/random/uuid; }
+# jq -e quietly: passes when the filter's last output is true
+jqe() { jq -e "$@" >/dev/null; }

@@ -7,7 +7,6 @@
  * through /proc/self/fd/N: no file system is touched.  The environment
  * overrides are unset so that only the input decides.
  */
-#define _GNU_SOURCE
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -18,7 +18,7 @@ fi
 printf '#!/bin/bash\nFAKE_APPTAINER_MODE=bwrap exec %q "$@"\n' \
 	"$IL_RUNTIME" >"$W/apptainer"
 chmod 755 "$W/apptainer"
-SC_RUNTIME=$W/apptainer il_start_sidecar sc || exit 1
+SC_RUNTIME=$W/apptainer il_start_sidecar sc "HostPathPrefixes: [\"$W/hostdir\"]" || exit 1
 il_start_gateway gw || exit 1
 
 # state of one container in the status JSON, e.g. "terminated":{"exitCode":0

@@ -15,7 +15,7 @@
 if [[ -n ${SOAK_ROUNDS:-} ]]; then rounds=$SOAK_ROUNDS
 elif [[ -n ${SOAK:-} ]]; then rounds=25
 else rounds=3; fi
-NPODS=10 # the cluster has 16 CPUs, a pod 1: all of a burst runs at once
+NPODS=12 # the cluster has 16 CPUs, a pod 1: all of a burst runs at once
 NS=soak
 
 ts_ms() { date +%s%3N; }
@@ -138,6 +138,12 @@ pods_agree() {
 	[[ -z $p_bad ]]
 }
 
+kill_gateway() {
+	{ kill -KILL "$GW_PID"; wait "$GW_PID"; } 2>/dev/null
+	gw_kill_ms=$(($(ts_ms) - T0)) gw_killed=1
+	tot_gw_kills=$((tot_gw_kills + 1))
+}
+
 no_pod_jobs() { [[ -z $(pod_jobs) ]]; }
 no_pods() { [[ -z $(sc_pods) ]]; }
 
@@ -168,34 +174,40 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 	kill_ms=$((RANDOM % 501))
 	gw_kill_ms=$((RANDOM % 501))
+	nth=$((RANDOM % NPODS + 1))
+	trigger=time
+	((r % 2 == 0)) && trigger=log
 	T0=$(ts_ms)
 	for ((i = 0; i < NPODS; i++)); do
 		worker "$via" "$i" &
 		pids+=($!)
 	done
-	# the kills, at random moments of the burst
-	if ((mode == 2 && gw_kill_ms < kill_ms)); then
+	# the kills: at random moments of the burst, or (trigger=log) right
+	# after the sidecar logged its nth submitted job, which is most often
+	# before that job's id is in the pod's record
+	gw_killed=''
+	if ((mode == 2)) && [[ $trigger == time ]] && ((gw_kill_ms < kill_ms)); then
 		sleep "0.$(printf '%03d' "$gw_kill_ms")"
-		kill -KILL "$GW_PID"
-		gw_kill_ms=$(($(ts_ms) - T0))
-		sleep "0.$(printf '%03d' $((kill_ms - gw_kill_ms > 0 ? kill_ms - gw_kill_ms : 0)))"
-		kill -KILL "$SC_PID"
-		kill_ms=$(($(ts_ms) - T0))
-	else
-		sleep "0.$(printf '%03d' "$kill_ms")"
-		kill -KILL "$SC_PID"
-		kill_ms=$(($(ts_ms) - T0)) # when it really happened
-		if ((mode == 2)); then
-			sleep "0.$(printf '%03d' $((gw_kill_ms - kill_ms > 0 ? gw_kill_ms - kill_ms : 0)))"
-			kill -KILL "$GW_PID"
-			gw_kill_ms=$(($(ts_ms) - T0))
-		fi
+		kill_gateway
 	fi
-	wait "$SC_PID" 2>/dev/null
+	if [[ $trigger == log ]]; then
+		seen=0
+		while IFS= read -r line; do
+			[[ $line == *'backend/slurm: submitted job'* ]] || continue
+			seen=$((seen + 1))
+			((seen < nth)) || break
+		done < <(exec timeout 3 tail -n +1 -f "$SC_DIR/sidecar.log")
+	else
+		delay=$((kill_ms - ($(ts_ms) - T0)))
+		((delay <= 0)) || sleep "0.$(printf '%03d' "$delay")"
+	fi
+	{ kill -KILL "$SC_PID"; wait "$SC_PID"; } 2>/dev/null
+	kill_ms=$(($(ts_ms) - T0)) # when it really happened
 	tot_sc_kills=$((tot_sc_kills + 1))
-	if ((mode == 2)); then
-		wait "$GW_PID" 2>/dev/null
-		tot_gw_kills=$((tot_gw_kills + 1))
+	if ((mode == 2)) && [[ -z $gw_killed ]]; then
+		delay=$((gw_kill_ms - kill_ms))
+		((delay <= 0)) || sleep "0.$(printf '%03d' "$delay")"
+		kill_gateway
 	fi
 	wait "${pids[@]}"
 	burst_ms=$(($(ts_ms) - T0))
@@ -257,6 +269,7 @@ for ((r = 1; r <= rounds; r++)); do
 	unset got
 
 	what="round $r ($via, sidecar killed at ${kill_ms} ms"
+	[[ $trigger == log ]] && what+=" after submit $nth"
 	((mode == 2)) && what+=", gateway at ${gw_kill_ms} ms"
 	what+=")"
 	t_diag "round $r: burst ${burst_ms} ms; creates answered $c_ok, lost $c_lostans; deletes answered $d_ok, lost $d_lostans; in flight at the kill:${inflight:- none}; restart: $adopted adopted, $dropped dropped"
