@@ -240,6 +240,54 @@ static int pod_status_unknown(const struct wire_pod *pod,
 	return 0;
 }
 
+/*
+ * The Taints of the configuration, for the virtual node: sent whenever the
+ * key is set (an empty list clears the node's taints).  The strings stay
+ * the configuration's; pr->taints is to be freed.
+ */
+static int config_taints(struct sidecar *sc, struct wire_ping_response *pr,
+			 char *err, size_t errlen)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(sc->conf.raw,
+							     "Taints");
+	const cJSON *t;
+	size_t n = 0;
+
+	if (!list || cJSON_IsNull(list))
+		return 0;
+	if (!cJSON_IsArray(list)) {
+		snprintf(err, errlen, "expected a list");
+		return -1;
+	}
+	pr->has_taints = true;
+	pr->taints = calloc((size_t)cJSON_GetArraySize(list) + 1,
+			    sizeof(*pr->taints));
+	if (!pr->taints) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	cJSON_ArrayForEach(t, list)
+	{
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(t, "Effect");
+
+		if (!cJSON_IsString(k)) {
+			snprintf(err, errlen, "every taint needs a Key");
+			free(pr->taints);
+			pr->taints = NULL;
+			return -1;
+		}
+		pr->taints[n].key = k->valuestring;
+		pr->taints[n].value = cJSON_IsString(v) ? v->valuestring : "";
+		pr->taints[n].effect = cJSON_IsString(e) ? e->valuestring :
+							   "NoSchedule";
+		n++;
+	}
+	pr->n_taints = n;
+	return 0;
+}
+
 static int reply_ping(struct sidecar *sc, struct httpd_request *req)
 {
 	struct ilk_capacity cap = {.struct_size = sizeof(cap)};
@@ -281,7 +329,10 @@ static int reply_ping(struct sidecar *sc, struct httpd_request *req)
 		pr.accelerators = &acc;
 		pr.n_accelerators = 1;
 	}
+	if (config_taints(sc, &pr, err, sizeof(err)) < 0)
+		return httpd_reply_text(req, 500, "Taints: %s", err);
 	j = wire_ping_response_encode(&pr);
+	free(pr.taints);
 	if (!j)
 		return httpd_reply_text(req, 503, "out of memory");
 	r = httpd_reply_json(req, 200, j);
@@ -294,7 +345,7 @@ int sidecar_route_status(void *ctx, struct httpd_request *req)
 	struct sidecar *sc = ctx;
 	cJSON *j = sidecar_parse_body(req), *out = NULL, *e;
 	char err[ERRLEN];
-	int rc, i = 0;
+	int rc, i = 0, bad = 0;
 
 	if (!j)
 		return 0;
@@ -321,9 +372,12 @@ int sidecar_route_status(void *ctx, struct httpd_request *req)
 		int r;
 
 		if (wire_pod_decode(e, &pod, err, sizeof(err)) < 0) {
-			rc = httpd_reply_text(req, 400, "pod [%d]: %s", i,
-					      err);
-			goto done;
+			/* one bad pod never fails the others' answers */
+			log_warn("status: pod [%d] skipped: %s", i, err);
+			wire_pod_done(&pod);
+			i++;
+			bad++;
+			continue;
 		}
 		i++;
 		if (text_is_uid(pod.uid) &&
@@ -343,7 +397,11 @@ int sidecar_route_status(void *ctx, struct httpd_request *req)
 		}
 		cJSON_AddItemToArray(out, one);
 	}
-	rc = httpd_reply_json(req, 200, out);
+	if (bad && bad == i)
+		rc = httpd_reply_text(req, 400, "no pod in the request could "
+				      "be read: %s", err);
+	else
+		rc = httpd_reply_json(req, 200, out);
 done:
 	cJSON_Delete(out);
 	cJSON_Delete(j);

@@ -72,6 +72,8 @@ const struct conf_key sconf_table[] = {
 	 NULL, "hostPath volumes only under these paths (none by default)"},
 	{"AllowPlainHTTP", CONF_BOOL, OFF(allow_plain_http), "false", 0, 0,
 	 NULL, "allow a TCP listener without TLS on a non-loopback address"},
+	{"Taints", CONF_RAW, 0, NULL, 0, 0, NULL,
+	 "[{Key, Value, Effect}] for the virtual node, sent with the ping"},
 	{"Tenants", CONF_RAW, 0, NULL, 0, 0, NULL,
 	 "namespace -> {User, Group, Account, AllowedUIDs, AllowRoot}"},
 	{"SbatchPath", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
@@ -88,6 +90,40 @@ const struct conf_key sconf_table[] = {
 
 static const char *const default_options[] = {"--nv", "--no-eval",
 					      "--containall"};
+
+static int check_taints(const cJSON *raw, char *err, size_t errlen)
+{
+	static const char *const effects[] = {"NoSchedule", "PreferNoSchedule",
+					      "NoExecute"};
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(raw, "Taints");
+	const cJSON *t;
+	int i = 0;
+
+	if (!list || cJSON_IsNull(list))
+		return 0;
+	if (!cJSON_IsArray(list)) {
+		snprintf(err, errlen, "Taints: expected a list");
+		return -1;
+	}
+	cJSON_ArrayForEach(t, list)
+	{
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(t, "Effect");
+		bool ok = !e;
+
+		for (size_t j = 0; e && j < 3; j++)
+			ok |= cJSON_IsString(e) &&
+			      strcmp(e->valuestring, effects[j]) == 0;
+		if (!cJSON_IsString(k) || !*k->valuestring || !ok) {
+			snprintf(err, errlen, "Taints[%d]: needs a Key and an "
+				 "Effect of NoSchedule, PreferNoSchedule or "
+				 "NoExecute", i);
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
 
 static bool is_loopback(const char *a)
 {
@@ -119,7 +155,8 @@ static int check(struct sconf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "Socket: must start with unix://");
 		return -1;
 	}
-	if (tenancy_check(c->raw, err, errlen) < 0)
+	if (tenancy_check(c->raw, err, errlen) < 0 ||
+	    check_taints(c->raw, err, errlen) < 0)
 		return -1;
 	if (!c->tls_enabled && c->sidecar_port && *c->sidecar_port &&
 	    !c->allow_plain_http && !is_loopback(c->sidecar_address)) {

@@ -3,7 +3,7 @@
 # mTLS between gateway and sidecar, logs, exit codes, delete cancels.
 . "$(dirname "$0")/../lib.sh"
 
-il_start_sidecar sc || exit 1
+il_start_sidecar sc 'Taints: [{Key: "site/maintenance", Value: "soon", Effect: "NoSchedule"}]' || exit 1
 il_start_gateway gw || exit 1
 
 # state of one container in the status JSON, e.g. "terminated":{"exitCode":0
@@ -16,6 +16,9 @@ terminated() { ctr_state "$1" "$2" | grep -q '"terminated"'; }
 out=$(ilctl ping 2>&1)
 check "ping answers 200 through gateway and sidecar" [ $? -eq 0 ]
 check_match "ping carries Slurm's CPU capacity" '"cpu":"[1-9][0-9]*"' "$out"
+check_match "ping carries memory that is not 0" '"memory":"[1-9][0-9]*Mi"' "$out"
+check_match "ping carries the configured taints" \
+	'"taints":\[\{"key":"site/maintenance","value":"soon","effect":"NoSchedule"\}\]' "$out"
 
 # hello: waiting or running, then terminated with exit code 0 and output
 out=$(ilctl create -f "$IL_SRC/examples/pods/hello.yaml" 2>&1)

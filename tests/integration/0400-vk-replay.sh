@@ -201,7 +201,7 @@ uid_save=$uid; uid=$uid2
 runs2() { vk_req GET /status GetStatus#41 "[$tick]" >/dev/null &&
 	jqe '.[0].containers[0].state.running' "$W/body" >/dev/null; }
 check "a quiet container runs" wait_for 30 runs2
-timeout 2 curl -sS -N "${VK_CURL_ARGS[@]}" -X GET -H 'InterLink-Http-Session: GetLogs#42' \
+curl -m 2 -sS -N "${VK_CURL_ARGS[@]}" -X GET -H 'InterLink-Http-Session: GetLogs#42' \
 	-H "Authorization: Bearer $VK_TOKEN" -o "$W/follow" -w '%{time_starttransfer}' \
 	--data-binary "$(logreq main true)" "$GWS_URL/getLogs" >"$W/ttfb" 2>/dev/null
 check_eq "the follow stream sent the output so far" go "$(cat "$W/follow")"

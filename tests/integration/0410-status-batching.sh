@@ -1,0 +1,89 @@
+#!/bin/bash
+# 500 pods, polled one by one as the virtual-kubelet does: the sidecar gets
+# one batched /status per refresh interval (default 2 s), not one per poll,
+# and every answer is about the pod asked for.  Real Slurm jobs (sleep 60;
+# most pend), all cancelled by deleting the pods at the end.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../gw-lib.sh"
+
+N=500
+il_start_sidecar sc || exit 1
+gw_start gw http://127.0.0.1 'MetricsAddress: "127.0.0.1:0"' || exit 1
+mkdir -p "$W/pods" "$W/out"
+
+# curl config files: one process, one keep-alive connection, N requests
+: >"$W/create.cfg" && : >"$W/status.cfg" && : >"$W/delete.cfg"
+for i in $(seq "$N"); do
+	uid=$(new_uid)
+	vk_pod "p$i" "$uid" '[{"name":"main","image":"docker://busybox","command":["sleep","60"]}]' \
+		>"$W/pods/$uid"
+	printf '{"pod":%s}' "$(cat "$W/pods/$uid")" >"$W/pods/$uid.create"
+	printf '[%s]' "$(cat "$W/pods/$uid")" >"$W/pods/$uid.status"
+	for k in create status delete; do
+		case $k in
+		create) m=POST p=/create d=$W/pods/$uid.create s=CreatePod ;;
+		status) m=GET p=/status d=$W/pods/$uid.status s=GetStatus ;;
+		delete) m=DELETE p=/delete d=$W/pods/$uid s=DeletePod ;;
+		esac
+		cat >>"$W/$k.cfg" <<-CFG
+		url = "$GW_URL$p"
+		request = "$m"
+		header = "Content-Type: application/json"
+		header = "InterLink-Http-Session: $s#$i"
+		data-binary = "@$d"
+		output = "$W/out/$uid.$k"
+		write-out = "%{http_code} %{time_total}\n"
+		next
+		CFG
+	done
+done
+sc_status_calls() { grep -c 'GET /status -> ' "$SC_DIR/sidecar.log"; }
+
+start=$SECONDS
+curl -sS -K "$W/create.cfg" >"$W/create.codes"
+check_eq "$N creates answer 200" "$N" "$(grep -c '^200 ' "$W/create.codes")"
+t_diag "$N creates took $((SECONDS - start)) s"
+refreshed() { grep -q "periodic refresh: $N pods in 1 calls" "$GW_DIR/gateway.log"; }
+check "one periodic sidecar call refreshes all $N pods" wait_for 10 refreshed
+
+# Two VK passes 5 s apart, over 10 s: N status calls each
+c0=$(sc_status_calls)
+t0=$(date +%s.%N)
+curl -sS -K "$W/status.cfg" >"$W/status.codes1"
+sleep "$(awk -v t0="$t0" -v now="$(date +%s.%N)" 'BEGIN { d = t0 + 5 - now; print d > 0 ? d : 0 }')"
+curl -sS -K "$W/status.cfg" >"$W/status.codes2"
+sleep "$(awk -v t0="$t0" -v now="$(date +%s.%N)" 'BEGIN { d = t0 + 10 - now; print d > 0 ? d : 0 }')"
+c1=$(sc_status_calls)
+window=$(awk -v t0="$t0" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now - t0 }')
+calls=$((c1 - c0))
+t_diag "sidecar /status calls during ${window} s of VK polling ($((2 * N)) polls): $calls"
+check_eq "$((2 * N)) polls answer 200" "$((2 * N))" \
+	"$(cat "$W/status.codes1" "$W/status.codes2" | grep -c '^200 ')"
+check "the sidecar got about one /status call per 2 s interval (<= 6 in 10 s)" \
+	[ "$calls" -le 6 ] -a "$calls" -ge 3
+stats=$(cat "$W/status.codes1" "$W/status.codes2" | awk '{ print $2 * 1000 }' |
+	sort -n | awk '{ v[NR] = $1; s += $1 } END {
+		printf "mean %.2f ms, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+			s / NR, v[int(NR * 0.5)], v[int(NR * 0.99)], v[NR] }')
+t_diag "/status latency from the table (keep-alive client): $stats"
+p99=$(sed 's/.*p99 \([0-9.]*\) ms.*/\1/' <<<"$stats")
+check "/status answers from the table fast (p99 < 50 ms)" \
+	awk -v v="$p99" 'BEGIN { exit !(v < 50) }'
+(cd "$W/out" && jq -r '.[0].UID' -- *.status | sort >"$W/got.uids")
+(cd "$W/pods" && ls | grep -v '\.' | sort >"$W/want.uids")
+check "every answer is about the pod asked for" cmp -s "$W/got.uids" "$W/want.uids"
+check "... with one container entry each" \
+	jq -s -e 'all(.[]; length == 1 and (.[0].containers | length) == 1)' \
+	"$W/out/"*.status
+m=$(curl -sS "$GW_OPS/metrics")
+check_match "metrics: $N pods tracked" "interlink_api_pods_tracked $N" "$m"
+
+curl -sS -K "$W/delete.cfg" >"$W/delete.codes"
+check_eq "$N deletes answer 200" "$N" "$(grep -c '^200 ' "$W/delete.codes")"
+check_match "metrics: no pod tracked after the deletes" \
+	'interlink_api_pods_tracked 0' "$(curl -sS "$GW_OPS/metrics")"
+no_jobs() { [ -z "$(squeue -h -t PD,R,CG -o %i 2>/dev/null)" ]; }
+check "every Slurm job is cancelled" wait_for 30 no_jobs
+t_diag "the whole test took $((SECONDS - start)) s"
+
+t_done
