@@ -11,18 +11,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "fsutil.h"
 
 #define FOLLOW_POLL_MS 200
 #define TAIL_WINDOW (1u << 20) /* bytes read back per step to find lines */
 
+#define LINE_MAX_BYTES (1u << 20) /* longer lines are passed on in pieces */
+
 struct follow {
 	int fd;             /* -1 until the log file exists */
 	char out_path[PATH_MAX];
 	char status_path[PATH_MAX];
-	off_t pos;          /* next byte to send */
+	off_t pos;          /* next byte to read */
 	int64_t remaining;  /* Bytes limit left, -1 = none */
 	bool final_read;    /* the container ended: drain, then stop */
+	bool timestamps;    /* keep each line's time stamp */
+	bool has_since;     /* drop lines stamped before since */
+	int64_t since_sec;
+	int32_t since_nsec;
+	struct buf line;    /* the line being read */
+	struct buf pending; /* processed output not yet handed out */
+	size_t pending_off;
 	logs_alive_fn alive;
 	void *ctx;
 	void (*free_ctx)(void *);
@@ -85,36 +95,130 @@ static void sleep_ms(long ms)
 		;
 }
 
+/*
+ * Split a stored line "2026-07-14T10:00:00.123456Z text" into its time and
+ * text.  Lines without a stamp (written by something else) have none.
+ */
+static bool split_stamp(const char *line, size_t len, int64_t *sec,
+			int32_t *nsec, size_t *text_off)
+{
+	char ts[48];
+	const char *sp = memchr(line, ' ', len < 40 ? len : 40);
+
+	if (!sp || sp - line < 20 || (size_t)(sp - line) >= sizeof(ts))
+		return false;
+	memcpy(ts, line, (size_t)(sp - line));
+	ts[sp - line] = '\0';
+	if (wire_time_parse(ts, sec, nsec) < 0)
+		return false;
+	*text_off = (size_t)(sp - line) + 1;
+	return true;
+}
+
+/* Pass one complete line (with its newline, if any) through the options. */
+static int emit_line(struct follow *f, const char *line, size_t len)
+{
+	int64_t sec;
+	int32_t nsec;
+	size_t off = 0;
+	bool stamped = split_stamp(line, len, &sec, &nsec, &off);
+
+	if (stamped && f->has_since &&
+	    (sec < f->since_sec || (sec == f->since_sec &&
+				    nsec < f->since_nsec)))
+		return 0;
+	if (stamped && !f->timestamps)
+		return buf_append(&f->pending, line + off, len - off);
+	return buf_append(&f->pending, line, len);
+}
+
+/* Read what the file has, turning complete lines into pending output. */
+static int pump(struct follow *f)
+{
+	char chunk[16384];
+	ssize_t n;
+
+	if (f->fd < 0)
+		return 0;
+	n = pread(f->fd, chunk, sizeof(chunk), f->pos);
+	if (n < 0)
+		return -errno;
+	f->pos += n;
+	for (ssize_t i = 0; i < n; i++) {
+		const char *nl = memchr(chunk + i, '\n', (size_t)(n - i));
+		size_t take = nl ? (size_t)(nl - (chunk + i)) + 1 :
+				   (size_t)(n - i);
+
+		/* the line buffer holds LINE_MAX_BYTES plus one chunk */
+		if (buf_append(&f->line, chunk + i, take) < 0)
+			return -ENOMEM;
+		if (nl) {
+			int r = emit_line(f, f->line.data, f->line.len);
+
+			buf_reset(&f->line);
+			if (r < 0)
+				return r;
+		} else if (f->line.len >= LINE_MAX_BYTES) {
+			/* an endless line: pass it on as it is */
+			if (buf_append(&f->pending, f->line.data,
+				       f->line.len) < 0)
+				return -ENOMEM;
+			buf_reset(&f->line);
+		}
+		i += (ssize_t)take - 1;
+	}
+	return (int)n;
+}
+
 static ssize_t follow_read(void *arg, char *out, size_t max)
 {
 	struct follow *f = arg;
-	ssize_t n;
+	size_t avail;
+	int n;
 
 	if (f->remaining == 0)
 		return -1;
-	if (f->remaining > 0 && (int64_t)max > f->remaining)
-		max = (size_t)f->remaining;
-	if (f->fd >= 0) {
-		n = pread(f->fd, out, max, f->pos);
+	while (f->pending_off == f->pending.len) {
+		buf_reset(&f->pending);
+		f->pending_off = 0;
+		n = pump(f);
 		if (n < 0)
 			return -2;
-		if (n > 0) {
-			f->pos += n;
-			if (f->remaining > 0)
-				f->remaining -= n;
-			return n;
+		if (f->pending.len)
+			break;
+		if (n > 0)
+			continue; /* only part of a line so far */
+		if (f->final_read) {
+			/* the last line may lack its newline */
+			if (f->line.len && emit_line(f, f->line.data,
+						     f->line.len) == 0) {
+				buf_reset(&f->line);
+				if (f->pending.len)
+					break;
+			}
+			return -1;
 		}
+		/* nothing new: has the container ended, or the pod gone? */
+		if (fs_exists(f->status_path) == 1 ||
+		    (f->alive && !f->alive(f->ctx)))
+			f->final_read = true;
+		else
+			sleep_ms(FOLLOW_POLL_MS);
+		if (f->fd < 0)
+			(void)open_log(f, 0); /* not there yet: next time */
+		if (!f->final_read)
+			return 0;
 	}
-	if (f->final_read)
-		return -1;
-	/* nothing new: has the container ended, or the pod gone? */
-	if (fs_exists(f->status_path) == 1 || (f->alive && !f->alive(f->ctx)))
-		f->final_read = true;
-	else
-		sleep_ms(FOLLOW_POLL_MS);
-	if (f->fd < 0 && open_log(f, 0) < 0 && f->final_read)
-		return -1;
-	return 0;
+	avail = f->pending.len - f->pending_off;
+	if (avail > max)
+		avail = max;
+	if (f->remaining > 0 && (int64_t)avail > f->remaining)
+		avail = (size_t)f->remaining;
+	memcpy(out, f->pending.data + f->pending_off, avail);
+	f->pending_off += avail;
+	if (f->remaining > 0)
+		f->remaining -= (int64_t)avail;
+	return (ssize_t)avail;
 }
 
 static void follow_free(void *arg)
@@ -123,6 +227,8 @@ static void follow_free(void *arg)
 
 	if (f->fd >= 0)
 		close(f->fd);
+	buf_done(&f->line);
+	buf_done(&f->pending);
 	if (f->free_ctx)
 		f->free_ctx(f->ctx);
 	free(f);
@@ -145,6 +251,17 @@ int logs_reply(struct httpd_request *req, const char *out_path,
 	f->ctx = ctx;
 	f->free_ctx = free_ctx;
 	f->remaining = opts->bytes > 0 ? opts->bytes : -1;
+	f->timestamps = opts->timestamps;
+	buf_init(&f->line, LINE_MAX_BYTES + 16384);
+	buf_init(&f->pending, 2 * LINE_MAX_BYTES + 16384);
+	if (opts->has_since_time) {
+		f->has_since = true;
+		f->since_sec = opts->since_time;
+		f->since_nsec = opts->since_time_nsec;
+	} else if (opts->since_seconds > 0) {
+		f->has_since = true;
+		f->since_sec = (int64_t)time(NULL) - opts->since_seconds;
+	}
 	snprintf(f->out_path, sizeof(f->out_path), "%s", out_path);
 	snprintf(f->status_path, sizeof(f->status_path), "%s", status_path);
 	r = open_log(f, opts->tail);

@@ -68,6 +68,14 @@ int sidecar_route_logs(void *ctx, struct httpd_request *req)
 				      "cannot both be set");
 		goto out;
 	}
+	if (ls.opts.previous) {
+		/* containers are never restarted: there is no previous one */
+		rc = httpd_reply_text(req, 400, "previous terminated container "
+				      "'%s' in pod '%s' not found",
+				      ls.container_name ? ls.container_name : "",
+				      ls.pod_name ? ls.pod_name : "");
+		goto out;
+	}
 	if (podstore_get(sc->store, ls.pod_uid, &rec) < 0) {
 		rc = httpd_reply_text(req, 404, "pod %s is not known here",
 				      ls.pod_uid);

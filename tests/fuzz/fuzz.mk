@@ -27,7 +27,8 @@ FUZZ_TARGETS ?= $(sort $(patsubst tests/fuzz/fuzz_%.c,%,\
                   $(wildcard tests/fuzz/fuzz_*.c)))
 
 FUZZ_DEPS_wire_pod     := proto/wire.c
-FUZZ_DEPS_wire_create  := proto/wire.c interlink-api/transform.c
+FUZZ_DEPS_wire_create  := proto/wire.c interlink-api/transform.c \
+                          common/text.c
 FUZZ_DEPS_wire_status  := proto/wire.c
 FUZZ_DEPS_wire_misc    := proto/wire.c
 FUZZ_DEPS_wire_logs    := proto/wire.c

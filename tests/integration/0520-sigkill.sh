@@ -138,11 +138,19 @@ pods_agree() {
 	[[ -z $p_bad ]]
 }
 
+# straddles T0 T1: a request sent at T0 and ended at T1 was under way at a kill
+straddles() {
+	((($1 <= kill_ms && $2 >= kill_ms) ||
+		(mode == 2 && $1 <= gw_kill_ms && $2 >= gw_kill_ms)))
+}
+
 kill_gateway() {
 	{ kill -KILL "$GW_PID"; wait "$GW_PID"; } 2>/dev/null
 	gw_kill_ms=$(($(ts_ms) - T0)) gw_killed=1
 	tot_gw_kills=$((tot_gw_kills + 1))
 }
+
+give_up() { t_fail "$*"; exit 1; }
 
 no_pod_jobs() { [[ -z $(pod_jobs) ]]; }
 no_pods() { [[ -z $(sc_pods) ]]; }
@@ -160,8 +168,8 @@ for ((r = 1; r <= rounds; r++)); do
 	#                       sidecar; 2: gateway, kill sidecar and gateway
 	via=unix
 	((mode == 0)) || via=gw
-	il_start_sidecar "sc-$r" || exit 1
-	if [[ $via == gw ]]; then il_start_gateway "gw-$r" || exit 1; fi
+	il_start_sidecar "sc-$r" || give_up "round $r: the sidecar did not start"
+	if [[ $via == gw ]]; then il_start_gateway "gw-$r" || give_up "round $r: the gateway did not start"; fi
 
 	uid=() name=() del=() want=() pids=()
 	declare -A idx=() known=()
@@ -221,13 +229,13 @@ for ((r = 1; r <= rounds; r++)); do
 			got[$i]=$jid c_ok=$((c_ok + 1))
 		else
 			c_lostans=$((c_lostans + 1))
-			((t0 <= kill_ms && t1 >= kill_ms)) && inflight+=" create:$i(${t0}-${t1}ms,$code)"
+			straddles "$t0" "$t1" && inflight+=" create:$i(${t0}-${t1}ms,$code)"
 		fi
 		if [[ -f $R/d.$i ]]; then
 			read -r code t0 t1 <"$R/d.$i"
 			if [[ $code == 200 ]]; then d_ok=$((d_ok + 1)); else
 				d_lostans=$((d_lostans + 1))
-				((t0 <= kill_ms && t1 >= kill_ms)) && inflight+=" delete:$i(${t0}-${t1}ms,$code)"
+				straddles "$t0" "$t1" && inflight+=" delete:$i(${t0}-${t1}ms,$code)"
 			fi
 		fi
 	done
@@ -235,11 +243,11 @@ for ((r = 1; r <= rounds; r++)); do
 	tot_inflight_d=$((tot_inflight_d + $(grep -o 'delete:' <<<"$inflight" | wc -l)))
 
 	# restart; the gateway always (the sidecar's TCP port changed)
-	restart_sidecar 1 "sc-$r" || exit 1
+	restart_sidecar 1 "sc-$r" || give_up "round $r: the sidecar did not restart"
 	if [[ $via == gw ]]; then
 		if ((mode == 1)); then kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null; fi
 		mv -f "$GW_DIR/gateway.log" "$GW_DIR/gateway.log.1"
-		il_start_gateway "gw-$r" || exit 1
+		il_start_gateway "gw-$r" || give_up "round $r: the gateway did not restart"
 	fi
 	adopted=$(grep -c 'adopted job' "$SC_DIR/sidecar.log")
 	dropped=$(grep -c 'dropping the record' "$SC_DIR/sidecar.log")
@@ -272,7 +280,7 @@ for ((r = 1; r <= rounds; r++)); do
 	[[ $trigger == log ]] && what+=" after submit $nth"
 	((mode == 2)) && what+=", gateway at ${gw_kill_ms} ms"
 	what+=")"
-	t_diag "round $r: burst ${burst_ms} ms; creates answered $c_ok, lost $c_lostans; deletes answered $d_ok, lost $d_lostans; in flight at the kill:${inflight:- none}; restart: $adopted adopted, $dropped dropped"
+	t_diag "round $r: burst ${burst_ms} ms; creates answered $c_ok, lost $c_lostans; deletes answered $d_ok, lost $d_lostans; in flight at a kill:${inflight:- none}; restart: $adopted adopted, $dropped dropped"
 	[[ -z $orphan_log ]] || t_diag "round $r: the restarted sidecar reports: $orphan_log"
 
 	# cancellations take a moment (KillWait=5): poll until they agree
@@ -291,8 +299,10 @@ for ((r = 1; r <= rounds; r++)); do
 			"orphans, pods never created: ${c_orphan:-none}" \
 			"orphans, deleted pods still running: ${c_undeleted:-none}" \
 			"job is not the one create answered: ${c_wrongjid:-none}" \
-			"pod jobs now (id uid state):" "$(pod_jobs)" \
-			"logs: $SC_DIR/sidecar.log.killed-1 and sidecar.log"
+			"logs: $SC_DIR/sidecar.log.killed-1 and sidecar.log" \
+			"pod jobs now (id uid state):"
+		pod_jobs | sed 's/^/#   /'
+		t_diag "the sidecar's log around the kill and the restart:"
 		grep -hE 'submitted|adopted|dropping|no pod record|cancel|deleted' \
 			"$SC_DIR/sidecar.log.killed-1" "$SC_DIR/sidecar.log" | tail -n 40 | sed 's/^/#   /'
 	fi
@@ -308,7 +318,8 @@ for ((r = 1; r <= rounds; r++)); do
 		t_ok "$what: GET /pods lists the kept pods with their jobs"
 	else
 		t_fail "$what: GET /pods disagrees"
-		t_diag "$p_bad" "GET /pods:" "$(sc_pods)"
+		t_diag "$p_bad" "GET /pods (uid jid deleting):"
+		sc_pods | sed 's/^/#   /'
 	fi
 
 	# clean up, so that rounds are independent
@@ -320,7 +331,10 @@ for ((r = 1; r <= rounds; r++)); do
 		t_ok "round $r: after deleting every pod, no pod job is left and GET /pods is empty"
 	else
 		t_fail "round $r: clean-up left jobs or pods behind"
-		t_diag "pod jobs:" "$(pod_jobs)" "GET /pods:" "$(sc_pods)"
+		t_diag "pod jobs:"
+		pod_jobs | sed 's/^/#   /'
+		t_diag "GET /pods:"
+		sc_pods | sed 's/^/#   /'
 		# rounds must stay independent
 		pod_jobs | awk '{print $1}' | xargs -r scancel
 		wait_for 30 no_pod_jobs
@@ -331,7 +345,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 t_diag "summary: $rounds rounds, $tot_pods pods, $tot_sc_kills sidecar SIGKILLs, $tot_gw_kills gateway SIGKILLs," \
-	"requests in flight at a sidecar kill: $tot_inflight_c creates, $tot_inflight_d deletes;" \
+	"requests under way at a kill: $tot_inflight_c creates, $tot_inflight_d deletes;" \
 	"at restart: $tot_adopted jobs adopted by records without a job id, $tot_dropped never-submitted records dropped;" \
 	"lost $tot_lost, duplicated $tot_dup, orphan jobs $tot_orphan (of deleted pods: $tot_undeleted);" \
 	"rounds that disagreed: $tot_bad; $((SECONDS - t_start)) s"

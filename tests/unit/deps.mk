@@ -11,7 +11,8 @@ UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c common/buf.c \
                             common/fsutil.c
 UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c \
                             common/log.c common/text.c
-UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/buf.c
+UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/buf.c \
+                            proto/wire.c
 UNIT_DEPS_test_volumes   := sidecar-slurm/volumes.c common/fsutil.c \
                             common/log.c common/text.c proto/wire.c
 UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
