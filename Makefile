@@ -38,7 +38,7 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/route_status.c sidecar-slurm/route_delete.c \
                sidecar-slurm/route_logs.c sidecar-slurm/route_pods.c sidecar-slurm/reconcile.c \
                sidecar-slurm/sbatch_flags.c sidecar-slurm/policy.c \
-               sidecar-slurm/tenancy.c \
+               sidecar-slurm/tenancy.c sidecar-slurm/flavors.c \
                sidecar-slurm/sidecar_util.c \
                sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/volumes.c \

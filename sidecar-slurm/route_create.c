@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "text.h"
+#include "flavors.h"
 #include "policy.h"
 #include "sbatch_flags.h"
 #include "volumes.h"
@@ -91,24 +92,27 @@ static int write_pod_files(struct sidecar *sc,
 	return r;
 }
 
+/* What the pod's containers ask for, as a whole. */
+struct pod_totals {
+	uint64_t cpu_milli;
+	uint64_t mem_bytes;
+	uint64_t gpus;
+};
+
 /*
- * Resources of the pod: containers run in parallel, init ones alone, so
- * the sum over regular containers or the largest init container, whichever
- * is more.  The pod's own requests and limits win over the flags
- * annotation, which wins over the configured defaults.
+ * Containers run in parallel, init ones alone: the sum over regular
+ * containers or the largest init container, whichever is more.  Limits
+ * count where set, else requests.
  */
-static void pod_resources(struct sidecar *sc, const struct wire_pod *pod,
-			  const struct sbatch_flags *fl,
-			  struct ilk_job_spec *spec, char *gres, size_t glen)
+static void pod_totals(const struct wire_pod *pod, struct pod_totals *t)
 {
-	uint64_t cpu_sum = 0, mem_sum = 0, cpu_init = 0, mem_init = 0;
-	uint64_t gpu_sum = 0, gpu_init = 0;
+	struct pod_totals sum = {0}, init = {0};
 	size_t n = wire_pod_n_all_containers(pod);
 
 	for (size_t i = 0; i < n; i++) {
-		bool init;
+		bool is_init;
 		const struct wire_container *ct =
-			wire_pod_container_at(pod, i, &init);
+			wire_pod_container_at(pod, i, &is_init);
 		const struct wire_resources *l = &ct->limits, *q = &ct->requests;
 		const char *cpu = l->cpu ? l->cpu : q->cpu;
 		const char *mem = l->memory ? l->memory : q->memory;
@@ -122,35 +126,55 @@ static void pod_resources(struct sidecar *sc, const struct wire_pod *pod,
 			g += v;
 		if (l->amd_gpu && text_parse_u64(l->amd_gpu, 1024, &v) == 0)
 			g += v;
-		if (init) {
-			cpu_init = c > cpu_init ? c : cpu_init;
-			mem_init = m > mem_init ? m : mem_init;
-			gpu_init = g > gpu_init ? g : gpu_init;
+		if (is_init) {
+			init.cpu_milli = c > init.cpu_milli ? c : init.cpu_milli;
+			init.mem_bytes = m > init.mem_bytes ? m : init.mem_bytes;
+			init.gpus = g > init.gpus ? g : init.gpus;
 		} else {
-			cpu_sum += c;
-			mem_sum += m;
-			gpu_sum += g;
+			sum.cpu_milli += c;
+			sum.mem_bytes += m;
+			sum.gpus += g;
 		}
 	}
-	cpu_sum = cpu_sum > cpu_init ? cpu_sum : cpu_init;
-	mem_sum = mem_sum > mem_init ? mem_sum : mem_init;
-	gpu_sum = gpu_sum > gpu_init ? gpu_sum : gpu_init;
-	if (cpu_sum)
-		spec->cpus = (uint32_t)((cpu_sum + 999) / 1000);
+	t->cpu_milli = sum.cpu_milli > init.cpu_milli ? sum.cpu_milli :
+							 init.cpu_milli;
+	t->mem_bytes = sum.mem_bytes > init.mem_bytes ? sum.mem_bytes :
+							 init.mem_bytes;
+	t->gpus = sum.gpus > init.gpus ? sum.gpus : init.gpus;
+}
+
+/*
+ * CPUs, memory and GPUs of the job: the pod's own requests and limits win
+ * over the flags (the flavor's with the annotation's laid over them), which
+ * win over the flavor's defaults, which win over DefaultCPUs and
+ * DefaultMemoryMB.
+ */
+static void pod_resources(struct sidecar *sc, const struct pod_totals *t,
+			  const struct flavor *fv, struct ilk_job_spec *spec,
+			  char *gres, size_t glen)
+{
+	const struct sbatch_flags *fl = &fv->flags;
+
+	if (t->cpu_milli)
+		spec->cpus = (uint32_t)((t->cpu_milli + 999) / 1000);
+	else if (fl->cpus_per_task)
+		spec->cpus = fl->cpus_per_task;
 	else
-		spec->cpus = fl->cpus_per_task ? fl->cpus_per_task :
-			     (uint32_t)sc->conf.default_cpus;
-	if (mem_sum)
-		spec->mem_mb = (mem_sum + 1048575) / 1048576;
+		spec->cpus = fv->cpu_default ? fv->cpu_default :
+					       (uint32_t)sc->conf.default_cpus;
+	if (t->mem_bytes)
+		spec->mem_mb = (t->mem_bytes + 1048575) / 1048576;
 	else if (fl->mem_mb || fl->mem_per_cpu_mb) {
 		spec->mem_mb = fl->mem_mb;
 		spec->mem_per_cpu_mb = fl->mem_per_cpu_mb;
 	} else
-		spec->mem_mb = (uint64_t)sc->conf.default_memory_mb;
+		spec->mem_mb = fv->mem_default_mb ?
+				       fv->mem_default_mb :
+				       (uint64_t)sc->conf.default_memory_mb;
 	if (fl->gres)
 		spec->gres = fl->gres;
-	else if (gpu_sum) {
-		snprintf(gres, glen, "gpu:%llu", (unsigned long long)gpu_sum);
+	else if (t->gpus) {
+		snprintf(gres, glen, "gpu:%llu", (unsigned long long)t->gpus);
 		spec->gres = gres;
 	}
 }
@@ -175,18 +199,28 @@ static int submit(struct sidecar *sc, const struct wire_pod *pod,
 	const char *env[] = {path_env, home_env, "LANG=C.UTF-8", NULL};
 	struct ilk_job_spec spec = {.struct_size = sizeof(spec)};
 	char tag[ILK_TAG_MAX], gres[32];
-	struct sbatch_flags fl;
+	struct sbatch_flags pod_flags;
+	struct pod_totals totals;
+	struct flavor fv;
+	const struct sbatch_flags *fl = &fv.flags;
 	int r;
 
 	/* checked by sidecar_route_create: parses again without error */
 	if (sbatch_flags_parse(wire_pod_annotation(pod, SBATCH_FLAGS_ANNOTATION),
-			       &fl, err, errlen) < 0)
+			       &pod_flags, err, errlen) < 0)
 		return ILK_ERR_INVALID;
+	pod_totals(pod, &totals);
+	if (flavors_select(sc->conf.raw, pod, totals.gpus, &fv, err,
+			   errlen) < 0) {
+		sbatch_flags_done(&pod_flags);
+		return ILK_ERR_INTERNAL;
+	}
+	sbatch_flags_overlay(&fv.flags, &pod_flags);
 
 	snprintf(home_env, sizeof(home_env), "HOME=%s", tid->home);
 	snprintf(out, sizeof(out), "%s/job.out", dir);
 	snprintf(tag, sizeof(tag), "%s%s", SIDECAR_TAG_PREFIX, pod->uid);
-	spec.name = fl.job_name ? fl.job_name : pod->uid;
+	spec.name = fl->job_name ? fl->job_name : pod->uid;
 	spec.tag = tag;
 	spec.script = script;
 	spec.work_dir = dir;
@@ -194,22 +228,24 @@ static int submit(struct sidecar *sc, const struct wire_pod *pod,
 	spec.env = env;
 	spec.uid = tid->uid;
 	spec.gid = tid->gid;
-	pod_resources(sc, pod, &fl, &spec, gres, sizeof(gres));
-	spec.partition = fl.partition ? fl.partition : sc->conf.partition;
-	spec.time_limit_min = fl.time_limit_min;
+	pod_resources(sc, &totals, &fv, &spec, gres, sizeof(gres));
+	spec.partition = fl->partition ? fl->partition : sc->conf.partition;
+	spec.time_limit_min = fl->time_limit_min;
 	/* the site's namespace -> account mapping wins over the pod's */
-	spec.account = tid->account[0] ? tid->account : fl.account;
-	spec.qos = fl.qos;
-	spec.reservation = fl.reservation;
-	spec.constraint = fl.constraint;
-	spec.gpus = fl.gpus;
-	spec.nodes = fl.nodes;
-	spec.ntasks = fl.ntasks;
-	spec.exclusive = fl.exclusive;
+	spec.account = tid->account[0] ? tid->account : fl->account;
+	spec.qos = fl->qos;
+	spec.reservation = fl->reservation;
+	spec.constraint = fl->constraint;
+	spec.gpus = fl->gpus;
+	spec.nodes = fl->nodes;
+	spec.ntasks = fl->ntasks;
+	spec.exclusive = fl->exclusive;
+	if (fv.name[0])
+		log_info("pod %s: flavor '%s'", pod->uid, fv.name);
 	sidecar_backend_lock(sc);
 	r = sc->ops->submit(sc->bstate, &spec, job_id, err, errlen);
 	sidecar_backend_unlock(sc);
-	sbatch_flags_done(&fl);
+	flavor_done(&fv);
 	return r;
 }
 

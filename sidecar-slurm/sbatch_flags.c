@@ -335,3 +335,40 @@ int sbatch_flags_parse(const char *text, struct sbatch_flags *ret, char *err,
 		sbatch_flags_done(ret);
 	return r;
 }
+
+static void take_str(char **dst, char **src)
+{
+	if (!*src)
+		return;
+	free(*dst);
+	*dst = *src;
+	*src = NULL;
+}
+
+void sbatch_flags_overlay(struct sbatch_flags *base,
+			  struct sbatch_flags *over)
+{
+	take_str(&base->partition, &over->partition);
+	take_str(&base->account, &over->account);
+	take_str(&base->qos, &over->qos);
+	take_str(&base->gres, &over->gres);
+	take_str(&base->constraint, &over->constraint);
+	take_str(&base->reservation, &over->reservation);
+	take_str(&base->job_name, &over->job_name);
+	if (over->time_limit_min)
+		base->time_limit_min = over->time_limit_min;
+	if (over->nodes)
+		base->nodes = over->nodes;
+	if (over->ntasks)
+		base->ntasks = over->ntasks;
+	if (over->cpus_per_task)
+		base->cpus_per_task = over->cpus_per_task;
+	if (over->mem_mb || over->mem_per_cpu_mb) {
+		base->mem_mb = over->mem_mb;
+		base->mem_per_cpu_mb = over->mem_per_cpu_mb;
+	}
+	if (over->gpus)
+		base->gpus = over->gpus;
+	base->exclusive |= over->exclusive;
+	sbatch_flags_done(over);
+}

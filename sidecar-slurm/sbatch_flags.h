@@ -46,6 +46,13 @@ int sbatch_flags_parse(const char *text, struct sbatch_flags *ret, char *err,
 		       size_t errlen);
 void sbatch_flags_done(struct sbatch_flags *f);
 
+/*
+ * Fill every field that over sets into base (ownership of strings moves;
+ * over is left empty).  Used to lay a pod's flags over its flavor's.
+ */
+void sbatch_flags_overlay(struct sbatch_flags *base,
+			  struct sbatch_flags *over);
+
 /* Slurm time ("90", "1:30:00", "2-12", "2-12:00:00") in minutes, rounded
  * up; 0 or -1. */
 int sbatch_parse_time(const char *s, uint32_t *ret_min);

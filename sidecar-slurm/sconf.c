@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "flavors.h"
 #include "tenancy.h"
 
 #define OFF(f) offsetof(struct sconf, f)
@@ -72,6 +73,10 @@ const struct conf_key sconf_table[] = {
 	 NULL, "hostPath volumes only under these paths (none by default)"},
 	{"AllowPlainHTTP", CONF_BOOL, OFF(allow_plain_http), "false", 0, 0,
 	 NULL, "allow a TCP listener without TLS on a non-loopback address"},
+	{"Flavors", CONF_RAW, 0, NULL, 0, 0, NULL,
+	 "name -> {CPUDefault, MemoryDefault, SlurmFlags[]}"},
+	{"DefaultFlavor", CONF_RAW, 0, NULL, 0, 0, NULL,
+	 "the flavor of pods that name none"},
 	{"Taints", CONF_RAW, 0, NULL, 0, 0, NULL,
 	 "[{Key, Value, Effect}] for the virtual node, sent with the ping"},
 	{"Tenants", CONF_RAW, 0, NULL, 0, 0, NULL,
@@ -156,6 +161,7 @@ static int check(struct sconf *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (tenancy_check(c->raw, err, errlen) < 0 ||
+	    flavors_check(c->raw, err, errlen) < 0 ||
 	    check_taints(c->raw, err, errlen) < 0)
 		return -1;
 	if (!c->tls_enabled && c->sidecar_port && *c->sidecar_port &&

@@ -81,4 +81,38 @@ check_match "a GPU request on a cluster without GPUs is refused clearly" \
 	"HTTP 4[0-9][0-9].*(gres|GRES|generic resource)" "$out"
 check_eq "no job was left behind by the refused pods" 0 \
 	"$(squeue -h -o %k | grep -c 'interlink-pod=' || true)"
+# flavors: a second sidecar with presets; the pod's flags win field by field
+il_start_sidecar fl 'Flavors:
+  small: {CPUDefault: 2, MemoryDefault: 200M, SlurmFlags: ["--time=00:20:00"]}
+  big: {CPUDefault: 4, MemoryDefault: 1G, SlurmFlags: ["-t 30", "-J big-job"]}
+DefaultFlavor: small' || exit 1
+il_start_gateway flgw || exit 1
+cat >"$W/f1.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: f1}
+spec:
+  containers: [{name: a, image: busybox, command: ["sleep", "30"]}]
+YAML
+cat >"$W/f2.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: f2
+  annotations: {slurm-job.vk.io/flavor: big, slurm-job.vk.io/flags: "--time=5"}
+spec:
+  containers: [{name: a, image: busybox, command: ["sleep", "30"]}]
+YAML
+ilctl create -f "$W/f1.yaml" >/dev/null && ilctl create -f "$W/f2.yaml" >/dev/null
+j1=$(jid_of f1) j2=$(jid_of f2)
+check_eq "DefaultFlavor's CPUDefault" 2 "$(job_field "$j1" NumCPUs)"
+check_eq "DefaultFlavor's MemoryDefault" 200M "$(job_field "$j1" MinMemoryNode)"
+check_eq "DefaultFlavor's flags" 00:20:00 "$(job_field "$j1" TimeLimit)"
+check_eq "the named flavor's CPUDefault" 4 "$(job_field "$j2" NumCPUs)"
+check_eq "the pod's --time wins over the flavor's" 00:05:00 "$(job_field "$j2" TimeLimit)"
+check_eq "the flavor's other flags stay" big-job "$(job_field "$j2" JobName)"
+ilctl delete f1 >/dev/null; ilctl delete f2 >/dev/null
+printf 'DataRootFolder: "/tmp/x"\nFlavors: {a: {SlurmFlags: ["--bogus"]}}\n' >"$W/badfl.yaml"
+check_match "a bad flavor stops the sidecar at start, naming it" \
+	"Flavors.a.SlurmFlags: .*--bogus" "$("$IL_BUILD/sidecar-slurm" -t -c "$W/badfl.yaml" 2>&1)"
 t_done

@@ -25,6 +25,7 @@ for i in $(seq "$N"); do
 		status) m=GET p=/status d=$W/pods/$uid.status s=GetStatus ;;
 		delete) m=DELETE p=/delete d=$W/pods/$uid s=DeletePod ;;
 		esac
+		[ "$i" = 1 ] || echo next >>"$W/$k.cfg"
 		cat >>"$W/$k.cfg" <<-CFG
 		url = "$GW_URL$p"
 		request = "$m"
@@ -33,14 +34,14 @@ for i in $(seq "$N"); do
 		data-binary = "@$d"
 		output = "$W/out/$uid.$k"
 		write-out = "%{http_code} %{time_total}\n"
-		next
 		CFG
 	done
 done
 sc_status_calls() { grep -c 'GET /status -> ' "$SC_DIR/sidecar.log"; }
 
 start=$SECONDS
-curl -sS -K "$W/create.cfg" >"$W/create.codes"
+# (in parallel: the sidecar takes ~35 ms a create on a small box)
+curl -sS --parallel --parallel-max 8 -K "$W/create.cfg" >"$W/create.codes"
 check_eq "$N creates answer 200" "$N" "$(grep -c '^200 ' "$W/create.codes")"
 t_diag "$N creates took $((SECONDS - start)) s"
 refreshed() { grep -q "periodic refresh: $N pods in 1 calls" "$GW_DIR/gateway.log"; }
@@ -50,17 +51,22 @@ check "one periodic sidecar call refreshes all $N pods" wait_for 10 refreshed
 c0=$(sc_status_calls)
 t0=$(date +%s.%N)
 curl -sS -K "$W/status.cfg" >"$W/status.codes1"
-sleep "$(awk -v t0="$t0" -v now="$(date +%s.%N)" 'BEGIN { d = t0 + 5 - now; print d > 0 ? d : 0 }')"
+until_t0() { # sleep until S seconds after t0
+	sleep "$(awk -v t0="$t0" -v s="$1" -v now="$(date +%s.%N)" \
+		'BEGIN { d = t0 + s - now; print (d > 0 ? d : 0) }')"
+}
+until_t0 5
 curl -sS -K "$W/status.cfg" >"$W/status.codes2"
-sleep "$(awk -v t0="$t0" -v now="$(date +%s.%N)" 'BEGIN { d = t0 + 10 - now; print d > 0 ? d : 0 }')"
+until_t0 10
 c1=$(sc_status_calls)
 window=$(awk -v t0="$t0" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now - t0 }')
 calls=$((c1 - c0))
 t_diag "sidecar /status calls during ${window} s of VK polling ($((2 * N)) polls): $calls"
 check_eq "$((2 * N)) polls answer 200" "$((2 * N))" \
 	"$(cat "$W/status.codes1" "$W/status.codes2" | grep -c '^200 ')"
-check "the sidecar got about one /status call per 2 s interval (<= 6 in 10 s)" \
-	[ "$calls" -le 6 ] -a "$calls" -ge 3
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+check "the sidecar got about one /status call per 2 s interval (3..6 in 10 s)" \
+	between "$calls" 3 6
 stats=$(cat "$W/status.codes1" "$W/status.codes2" | awk '{ print $2 * 1000 }' |
 	sort -n | awk '{ v[NR] = $1; s += $1 } END {
 		printf "mean %.2f ms, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
@@ -73,12 +79,12 @@ check "/status answers from the table fast (p99 < 50 ms)" \
 (cd "$W/pods" && ls | grep -v '\.' | sort >"$W/want.uids")
 check "every answer is about the pod asked for" cmp -s "$W/got.uids" "$W/want.uids"
 check "... with one container entry each" \
-	jq -s -e 'all(.[]; length == 1 and (.[0].containers | length) == 1)' \
+	jqe -s 'all(.[]; length == 1 and (.[0].containers | length) == 1)' \
 	"$W/out/"*.status
 m=$(curl -sS "$GW_OPS/metrics")
 check_match "metrics: $N pods tracked" "interlink_api_pods_tracked $N" "$m"
 
-curl -sS -K "$W/delete.cfg" >"$W/delete.codes"
+curl -sS --parallel --parallel-max 8 -K "$W/delete.cfg" >"$W/delete.codes"
 check_eq "$N deletes answer 200" "$N" "$(grep -c '^200 ' "$W/delete.codes")"
 check_match "metrics: no pod tracked after the deletes" \
 	'interlink_api_pods_tracked 0' "$(curl -sS "$GW_OPS/metrics")"

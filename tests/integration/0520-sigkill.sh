@@ -80,14 +80,28 @@ sc_pods() {
 		sed -E 's/"UID":"([^"]*)".*"JID":"([^"]*)".*"deleting":(true|false)/\1 \2 \3/'
 }
 
-# Restart the sidecar (same NAME: same DataRootFolder and socket) after it
-# was killed; keeps the killed one's log. The unix socket of a killed
-# sidecar stays behind, so wait for the new one's "listening" line.
-restart_sidecar() {
-	mv -f "$SC_DIR/sidecar.log" "$SC_DIR/sidecar.log.killed-$1"
-	rm -f "$SC_SOCK"
-	il_start_sidecar "$2" || return 1
-	wait_for 10 grep -q "listening on unix://" "$SC_DIR/sidecar.log"
+# start_sidecar NAME: il_start_sidecar, made safe for a restart with the
+# same NAME (same DataRootFolder and socket) after a SIGKILL: the killed
+# sidecar's socket file stays behind and would pass il_start_sidecar's
+# `test -S` at once, and the socket exists a moment before the TCP port is
+# logged, so wait for the last "listening" line, then read the port.
+start_sidecar() {
+	local d=$W/$1
+	if [[ -e $d/sidecar.log ]]; then
+		mv -f "$d/sidecar.log" "$d/sidecar.log.killed"
+	fi
+	rm -f "$d/sidecar.sock"
+	il_start_sidecar "$1" || return 1
+	wait_for 10 grep -q "listening on unix://" "$SC_DIR/sidecar.log" || return 1
+	SC_PORT=$(logged_port "$SC_DIR/sidecar.log")
+	[[ -n $SC_PORT ]]
+}
+# start_gateway NAME: il_start_gateway with its log file made beforehand
+# (il_start_gateway greps it at once)
+start_gateway() {
+	mkdir -p "$W/$1"
+	: >"$W/$1/gateway.log"
+	il_start_gateway "$1"
 }
 
 # compare: the pods and Slurm's jobs. Sets the globals below; 0 if they agree.
@@ -168,8 +182,8 @@ for ((r = 1; r <= rounds; r++)); do
 	#                       sidecar; 2: gateway, kill sidecar and gateway
 	via=unix
 	((mode == 0)) || via=gw
-	il_start_sidecar "sc-$r" || give_up "round $r: the sidecar did not start"
-	if [[ $via == gw ]]; then il_start_gateway "gw-$r" || give_up "round $r: the gateway did not start"; fi
+	start_sidecar "sc-$r" || give_up "round $r: the sidecar did not start"
+	if [[ $via == gw ]]; then start_gateway "gw-$r" || give_up "round $r: the gateway did not start"; fi
 
 	uid=() name=() del=() want=() pids=()
 	declare -A idx=() known=()
@@ -243,11 +257,10 @@ for ((r = 1; r <= rounds; r++)); do
 	tot_inflight_d=$((tot_inflight_d + $(grep -o 'delete:' <<<"$inflight" | wc -l)))
 
 	# restart; the gateway always (the sidecar's TCP port changed)
-	restart_sidecar 1 "sc-$r" || give_up "round $r: the sidecar did not restart"
+	start_sidecar "sc-$r" || give_up "round $r: the sidecar did not restart"
 	if [[ $via == gw ]]; then
 		if ((mode == 1)); then kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null; fi
-		mv -f "$GW_DIR/gateway.log" "$GW_DIR/gateway.log.1"
-		il_start_gateway "gw-$r" || give_up "round $r: the gateway did not restart"
+		start_gateway "gw-$r-restarted" || give_up "round $r: the gateway did not restart"
 	fi
 	adopted=$(grep -c 'adopted job' "$SC_DIR/sidecar.log")
 	dropped=$(grep -c 'dropping the record' "$SC_DIR/sidecar.log")
@@ -299,12 +312,12 @@ for ((r = 1; r <= rounds; r++)); do
 			"orphans, pods never created: ${c_orphan:-none}" \
 			"orphans, deleted pods still running: ${c_undeleted:-none}" \
 			"job is not the one create answered: ${c_wrongjid:-none}" \
-			"logs: $SC_DIR/sidecar.log.killed-1 and sidecar.log" \
+			"logs: $SC_DIR/sidecar.log.killed and sidecar.log" \
 			"pod jobs now (id uid state):"
 		pod_jobs | sed 's/^/#   /'
 		t_diag "the sidecar's log around the kill and the restart:"
 		grep -hE 'submitted|adopted|dropping|no pod record|cancel|deleted' \
-			"$SC_DIR/sidecar.log.killed-1" "$SC_DIR/sidecar.log" | tail -n 40 | sed 's/^/#   /'
+			"$SC_DIR/sidecar.log.killed" "$SC_DIR/sidecar.log" | tail -n 40 | sed 's/^/#   /'
 	fi
 	if [[ -z $idem_bad ]]; then
 		t_ok "$what: creates sent again answer the same job, deletes sent again answer 200"
