@@ -40,9 +40,11 @@ struct httpd {
 	httpd_filter_fn filter;
 	httpd_done_fn done;
 	unsigned idle_timeout_s;
+	unsigned max_connections;
 };
 
 #define MAX_PEER_NAMES 16
+#define CROWDED_IDLE_S 1u /* idle timeout when connections are scarce */
 #define MAX_REPLY_HEADERS 4
 
 /* Per connection: the verified client identities, computed once. */
@@ -210,6 +212,22 @@ static double elapsed_ms(const struct timespec *start)
 	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
+/*
+ * More than half the connection limit in use?  A virtual-kubelet with TLS
+ * opens a connection per call and never closes it; at 100 calls a second
+ * the idle timeout alone would let thousands pile up.  While crowded, a
+ * connection that finished a request may idle only CROWDED_IDLE_S.
+ */
+static bool crowded(struct httpd *h)
+{
+	const union MHD_DaemonInfo *di;
+
+	if (!h->mhd)
+		return false;
+	di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return di && di->num_connections > h->max_connections / 2;
+}
+
 static void request_completed(void *cls, struct MHD_Connection *conn,
 			      void **con_cls,
 			      enum MHD_RequestTerminationCode toe)
@@ -221,10 +239,11 @@ static void request_completed(void *cls, struct MHD_Connection *conn,
 
 	if (!rs)
 		return;
-	if (rs->streaming) /* keep-alive after the stream: idle timeout again */
+	if (rs->streaming || crowded(h))
 		(void)MHD_set_connection_option(conn,
 						MHD_CONNECTION_OPTION_TIMEOUT,
-						h->idle_timeout_s);
+						crowded(h) ? CROWDED_IDLE_S :
+							     h->idle_timeout_s);
 	text_sanitize(rs->req.session, sess, sizeof(sess));
 	ms = elapsed_ms(&rs->start);
 	if (rs->code)
@@ -678,6 +697,7 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 	h->filter = c->filter;
 	h->done = c->done;
 	h->idle_timeout_s = c->idle_timeout_s ? c->idle_timeout_s : 30;
+	h->max_connections = c->max_connections ? c->max_connections : 512;
 	h->name = strdup(c->name ? c->name : "http");
 	/* the logger first, so MHD never prints on its own */
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
@@ -721,10 +741,7 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
 					   h->idle_timeout_s, NULL};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-					   c->max_connections
-						   ? c->max_connections
-						   : 512,
-					   NULL};
+					   h->max_connections, NULL};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
 					   (intptr_t)request_completed, h};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,

@@ -8,9 +8,10 @@
  * ignored); logs one line per request with the InterLink-Http-Session id.
  *
  * Threads: one thread per connection, so handlers and stream readers may
- * block.  Idle keep-alive connections are closed after idle_timeout_s; a
- * streamed reply (a followed log may be quiet for long) is exempt until it
- * ends.
+ * block.  Idle keep-alive connections are closed after idle_timeout_s (1 s
+ * while more than half of max_connections are open, so clients that never
+ * close cannot exhaust them); a streamed reply (a followed log may be quiet
+ * for long) is exempt until it ends.
  */
 #ifndef COMMON_HTTPD_H
 #define COMMON_HTTPD_H

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "fsutil.h"
+#include "strmap.h"
 #include "log.h"
 #include "text.h"
 
@@ -21,8 +22,9 @@
 struct podstore {
 	pthread_mutex_t lock;
 	char *root;
-	struct pod_record **v;
+	struct pod_record **v; /* for listing */
 	size_t n, cap;
+	struct strmap by_uid;  /* uid -> record: O(1) lookups */
 };
 
 static void names_free(char **v, size_t n)
@@ -218,22 +220,20 @@ static int persist(const struct pod_record *r)
 	return rc;
 }
 
-static ssize_t find(struct podstore *ps, const char *uid)
+static struct pod_record *find(struct podstore *ps, const char *uid)
 {
-	for (size_t i = 0; i < ps->n; i++)
-		if (strcmp(ps->v[i]->uid, uid) == 0)
-			return (ssize_t)i;
-	return -1;
+	return strmap_get(&ps->by_uid, uid);
 }
 
+/* Insert heap (taking it), or move its content into the existing record. */
 static int insert(struct podstore *ps, struct pod_record *heap)
 {
-	ssize_t i = find(ps, heap->uid);
+	struct pod_record *old = find(ps, heap->uid);
 
-	if (i >= 0) {
-		pod_record_done(ps->v[i]);
-		free(ps->v[i]);
-		ps->v[i] = heap;
+	if (old) {
+		pod_record_done(old);
+		*old = *heap; /* same uid: the map's key stays valid */
+		free(heap);
 		return 0;
 	}
 	if (ps->n == ps->cap) {
@@ -245,6 +245,8 @@ static int insert(struct podstore *ps, struct pod_record *heap)
 		ps->v = nv;
 		ps->cap = cap;
 	}
+	if (strmap_put(&ps->by_uid, heap->uid, heap) < 0)
+		return -ENOMEM;
 	ps->v[ps->n++] = heap;
 	return 0;
 }
@@ -306,6 +308,7 @@ struct podstore *podstore_open(const char *data_root, char *err,
 		return NULL;
 	}
 	pthread_mutex_init(&ps->lock, NULL);
+	strmap_init(&ps->by_uid);
 	r = fs_mkdir_p(data_root, 0755);
 	if (r < 0) {
 		snprintf(err, errlen, "DataRootFolder '%s': %s", data_root,
@@ -336,6 +339,7 @@ void podstore_close(struct podstore *ps)
 		free(ps->v[i]);
 	}
 	free(ps->v);
+	strmap_done(&ps->by_uid);
 	free(ps->root);
 	pthread_mutex_destroy(&ps->lock);
 	free(ps);
@@ -365,27 +369,27 @@ int podstore_put(struct podstore *ps, const struct pod_record *rec)
 
 int podstore_get(struct podstore *ps, const char *uid, struct pod_record *ret)
 {
-	ssize_t i;
+	struct pod_record *rec;
 	int r = -ENOENT;
 
 	pthread_mutex_lock(&ps->lock);
-	i = find(ps, uid);
-	if (i >= 0)
-		r = pod_record_copy(ret, ps->v[i]);
+	rec = find(ps, uid);
+	if (rec)
+		r = pod_record_copy(ret, rec);
 	pthread_mutex_unlock(&ps->lock);
 	return r;
 }
 
 int podstore_mark_deleting(struct podstore *ps, const char *uid)
 {
-	ssize_t i;
+	struct pod_record *rec;
 	int r = -ENOENT;
 
 	pthread_mutex_lock(&ps->lock);
-	i = find(ps, uid);
-	if (i >= 0) {
-		ps->v[i]->deleting = true;
-		r = persist(ps->v[i]);
+	rec = find(ps, uid);
+	if (rec) {
+		rec->deleting = true;
+		r = persist(rec);
 	}
 	pthread_mutex_unlock(&ps->lock);
 	return r;
@@ -394,19 +398,18 @@ int podstore_mark_deleting(struct podstore *ps, const char *uid)
 int podstore_set_final(struct podstore *ps, const char *uid,
 		       const struct ilk_job_info *info)
 {
-	ssize_t i;
+	struct pod_record *rec;
 	int r = -ENOENT;
 
 	pthread_mutex_lock(&ps->lock);
-	i = find(ps, uid);
+	rec = find(ps, uid);
 	/* a cancelled job is DONE before Slurm knows its exit code */
-	if (i >= 0 && (!ps->v[i]->has_final ||
-		       (ps->v[i]->final.exit_code < 0 &&
-			info->exit_code >= 0))) {
-		ps->v[i]->has_final = true;
-		ps->v[i]->final = *info;
-		r = persist(ps->v[i]);
-	} else if (i >= 0) {
+	if (rec && (!rec->has_final ||
+		    (rec->final.exit_code < 0 && info->exit_code >= 0))) {
+		rec->has_final = true;
+		rec->final = *info;
+		r = persist(rec);
+	} else if (rec) {
 		r = 0;
 	}
 	pthread_mutex_unlock(&ps->lock);
@@ -415,16 +418,16 @@ int podstore_set_final(struct podstore *ps, const char *uid,
 
 int podstore_remove(struct podstore *ps, const char *uid)
 {
-	struct pod_record *r = NULL;
-	ssize_t i;
+	struct pod_record *r;
 	int rc = 0;
 
 	pthread_mutex_lock(&ps->lock);
-	i = find(ps, uid);
-	if (i >= 0) {
-		r = ps->v[i];
-		ps->v[i] = ps->v[--ps->n];
-	}
+	r = strmap_del(&ps->by_uid, uid);
+	for (size_t i = 0; r && i < ps->n; i++)
+		if (ps->v[i] == r) {
+			ps->v[i] = ps->v[--ps->n];
+			break;
+		}
 	pthread_mutex_unlock(&ps->lock);
 	if (!r)
 		return -ENOENT;

@@ -9,10 +9,12 @@
 #include <time.h>
 
 #include "log.h"
+#include "strmap.h"
 
 struct snapshot {
 	struct ilk_job_info *v;
 	size_t n, cap;
+	struct strmap by_id; /* job id -> entry of v: O(1) lookups */
 	bool oom; /* a job could not be stored: the snapshot is short */
 };
 
@@ -60,15 +62,20 @@ static void visit(void *ctx, const struct ilk_job_info *job)
 	s->n++;
 }
 
-static int by_id(const void *a, const void *b)
+static void snapshot_done(struct snapshot *s)
 {
-	const struct ilk_job_info *x = a, *y = b;
-	size_t lx = strlen(x->job_id), ly = strlen(y->job_id);
+	free(s->v);
+	strmap_done(&s->by_id);
+}
 
-	/* numeric ids sort by length first, then lexically */
-	if (lx != ly)
-		return lx < ly ? -1 : 1;
-	return strcmp(x->job_id, y->job_id);
+/* Index the collected jobs; the array does not move after this. */
+static int snapshot_index(struct snapshot *s)
+{
+	strmap_init(&s->by_id);
+	for (size_t i = 0; i < s->n; i++)
+		if (strmap_put(&s->by_id, s->v[i].job_id, &s->v[i]) < 0)
+			return -1;
+	return 0;
 }
 
 static time_t now_sec(void)
@@ -86,6 +93,8 @@ static void poll_once(struct poller *p)
 	int r;
 
 	r = p->ops->poll(p->bstate, visit, &s, err, sizeof(err));
+	if (r == ILK_OK && !s.oom && snapshot_index(&s) < 0)
+		s.oom = true;
 	if (r == ILK_OK && s.oom) {
 		r = ILK_ERR_NOMEM;
 		snprintf(err, sizeof(err), "out of memory storing the jobs");
@@ -97,13 +106,12 @@ static void poll_once(struct poller *p)
 		p->ok = false;
 		snprintf(p->error, sizeof(p->error), "%s", err);
 		pthread_mutex_unlock(&p->lock);
-		free(s.v);
+		snapshot_done(&s);
 		return;
 	}
 	if (!p->ok && p->generation)
 		log_notice("status poll works again");
-	qsort(s.v, s.n, sizeof(*s.v), by_id);
-	free(p->cur.v);
+	snapshot_done(&p->cur);
 	p->cur = s;
 	p->cur_time = now_sec();
 	p->ok = true;
@@ -177,7 +185,7 @@ void poller_stop(struct poller *p)
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
-	free(p->cur.v);
+	snapshot_done(&p->cur);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(p);
@@ -194,18 +202,16 @@ void poller_kick(struct poller *p)
 int poller_lookup(struct poller *p, const char *job_id,
 		  struct ilk_job_info *ret, char *err, size_t errlen)
 {
-	struct ilk_job_info key;
 	const struct ilk_job_info *hit;
 	int r;
 
-	snprintf(key.job_id, sizeof(key.job_id), "%s", job_id);
 	pthread_mutex_lock(&p->lock);
 	if (!p->ok && (!p->generation ||
 		       now_sec() - p->cur_time > STALE_OK_SEC)) {
 		snprintf(err, errlen, "%s", p->error);
 		r = -EAGAIN;
 	} else {
-		hit = bsearch(&key, p->cur.v, p->cur.n, sizeof(key), by_id);
+		hit = strmap_get(&p->cur.by_id, job_id);
 		if (hit)
 			*ret = *hit;
 		r = hit ? 0 : -ENOENT;

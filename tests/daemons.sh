@@ -42,6 +42,7 @@ il_start_sidecar() {
 	  CACertFile: "$IL_PKI/ca.crt"
 	$extra
 	YAML
+	rm -f "$SC_SOCK" # a killed sidecar's socket must not look like ours
 	"$IL_BUILD/sidecar-slurm" -c "$SC_DIR/SlurmConfig.yaml" \
 		>"$SC_DIR/sidecar.log" 2>&1 &
 	SC_PID=$!

@@ -5,12 +5,15 @@
  * The invariant is the one jobscript.h promises: no pod field can inject
  * shell.  The script is parsed back: the header lines, the pod-independent
  * prelude and epilogue exactly (taken from a reference pod at start-up),
- * and between them one block per container in run order,
+ * and between them export NAME='value' lines and one block per container
+ * in run order,
  *     ilk_run init|run 'w'  'w' ... &\n ilk_pids+=("$!")\n [wait ...\n]
  * where every word is single-quoted ('it'\''s' joins quoted parts), and
  * the words, unquoted, start with the container name and the runtime and
  * end with the image, the command and the args.  The env file must be
- * NAME='value' lines giving back each variable.
+ * NAME='value' lines giving back each variable.  The site options that
+ * add raw shell on purpose (CommandPrefix, AllowRawShellAnnotations) are
+ * off, as by default.
  */
 #include <errno.h>
 
@@ -133,6 +136,17 @@ static void check_script(const struct wire_pod *pod, const char *dir,
 	buf_done(&b);
 	FUZZ_CHECK(skip(&p, " || exit 1\n"), "after cd:\n%s", script);
 	FUZZ_CHECK(skip(&p, prelude), "prelude:\n%s", script);
+	/* pod-derived variables: export NAME='value' (POD_IP) */
+	while (skip(&p, "export ")) {
+		while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		       (*p >= '0' && *p <= '9') || *p == '_')
+			p++;
+		FUZZ_CHECK(*p == '=', "export:\n%s", script);
+		buf_init(&b, SCRIPT_MAX);
+		p = read_word(p + 1, &b);
+		buf_done(&b);
+		FUZZ_CHECK(p && skip(&p, "\n"), "export value:\n%s", script);
+	}
 	for (size_t i = 0; i < wire_pod_n_all_containers(pod); i++) {
 		bool init;
 		const struct wire_container *ct =

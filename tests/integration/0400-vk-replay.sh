@@ -226,6 +226,22 @@ check "... answers our pod" jqe --arg u "$uid3" '.[0].UID == $u' "$W/body"
 check_eq "unix socket: delete" 200 "$(vk_req DELETE /delete DeletePod#53 "$p3")"
 check_match "the socket gateway saw Host: unix requests" 'POST /pinglink -> 200' "$(cat "$GWU_LOG")"
 
+# ---- many abandoned connections cannot exhaust MaxConnections ---------------
+gw_start gwc http://127.0.0.1 'MaxConnections: 16
+IdleTimeoutSeconds: 60' || exit 1
+port=${GW_URL##*:}
+fds=()
+for i in $(seq 14); do # 14 calls whose client keeps the connection
+	exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+	printf 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n' >&"$fd"
+	fds+=("$fd")
+done
+check "crowded (> half of MaxConnections): idle ones are closed after 1 s" \
+	wait_for 5 established -le 8
+check_eq "... and new callers are still served" 200 \
+	"$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$GW_URL/healthz")"
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+
 # ---- observability ------------------------------------------------------------
 GW_URL=$GWS_URL
 VK_CURL_ARGS=(--cacert "$IL_PKI/ca.crt" --cert "$IL_PKI/vk.crt" --key "$IL_PKI/vk.key")

@@ -9,7 +9,7 @@
 # and the sidecar's GET /pods agrees.
 #
 # SOAK=1 (make soak): 25 rounds; otherwise 3 (make check). SOAK_ROUNDS=N
-# overrides both. Four TAP lines per round; a summary at the end.
+# overrides both. Five TAP lines per round; a summary at the end.
 . "$(dirname "$0")/../lib.sh"
 
 if [[ -n ${SOAK_ROUNDS:-} ]]; then rounds=$SOAK_ROUNDS
@@ -164,6 +164,19 @@ kill_gateway() {
 	tot_gw_kills=$((tot_gw_kills + 1))
 }
 
+# a pod folder without pod.json (named on stdout)
+folder_without_record() {
+	local d
+	for d in "$SC_DATA"/"$NS"-*; do
+		[[ -d $d && ! -e $d/pod.json ]] && { echo "${d##*/}"; return 0; }
+	done
+	return 1
+}
+no_folders() { [[ -z $(ls -A "$SC_DATA") ]]; }
+
+# t_todo DESC WHY: a failure that is known (TAP TODO: reported, not counted)
+t_todo() { T_N=$((T_N + 1)); echo "not ok $T_N - $1 # TODO $2"; }
+
 give_up() { t_fail "$*"; exit 1; }
 
 no_pod_jobs() { [[ -z $(pod_jobs) ]]; }
@@ -171,7 +184,7 @@ no_pods() { [[ -z $(sc_pods) ]]; }
 
 tot_pods=0 tot_sc_kills=0 tot_gw_kills=0 tot_inflight_c=0 tot_inflight_d=0
 tot_lost=0 tot_dup=0 tot_orphan=0 tot_undeleted=0 tot_adopted=0 tot_dropped=0
-tot_bad=0
+tot_bad=0 tot_leftdirs=0
 t_start=$SECONDS
 t_diag "$rounds rounds of $NPODS pods"
 
@@ -197,16 +210,18 @@ for ((r = 1; r <= rounds; r++)); do
 	kill_ms=$((RANDOM % 501))
 	gw_kill_ms=$((RANDOM % 501))
 	nth=$((RANDOM % NPODS + 1))
-	trigger=time
-	((r % 2 == 0)) && trigger=log
+	# every (mode, trigger) pair once in 9 rounds; make check: 3 pairs
+	triggers=(time log dir)
+	trigger=${triggers[((r - 1) + (r - 1) / 3) % 3]}
 	T0=$(ts_ms)
 	for ((i = 0; i < NPODS; i++)); do
 		worker "$via" "$i" &
 		pids+=($!)
 	done
-	# the kills: at random moments of the burst, or (trigger=log) right
-	# after the sidecar logged its nth submitted job, which is most often
-	# before that job's id is in the pod's record
+	# the kills: at a random moment of the burst (trigger=time); right after
+	# the sidecar logged its nth submitted job, most often before that job's
+	# id is in the pod's record (log); or as soon as a pod's folder exists
+	# without its record pod.json, i.e. while the job script is written (dir)
 	gw_killed=''
 	if ((mode == 2)) && [[ $trigger == time ]] && ((gw_kill_ms < kill_ms)); then
 		sleep "0.$(printf '%03d' "$gw_kill_ms")"
@@ -219,6 +234,10 @@ for ((r = 1; r <= rounds; r++)); do
 			seen=$((seen + 1))
 			((seen < nth)) || break
 		done < <(exec timeout 3 tail -n +1 -f "$SC_DIR/sidecar.log")
+		kill "$!" 2>/dev/null # the tail, now
+	elif [[ $trigger == dir ]]; then
+		end=$((SECONDS + 3))
+		until folder_without_record >/dev/null || ((SECONDS > end)); do :; done
 	else
 		delay=$((kill_ms - ($(ts_ms) - T0)))
 		((delay <= 0)) || sleep "0.$(printf '%03d' "$delay")"
@@ -291,9 +310,10 @@ for ((r = 1; r <= rounds; r++)); do
 
 	what="round $r ($via, sidecar killed at ${kill_ms} ms"
 	[[ $trigger == log ]] && what+=" after submit $nth"
+	[[ $trigger == dir ]] && what+=" while a pod folder had no record"
 	((mode == 2)) && what+=", gateway at ${gw_kill_ms} ms"
 	what+=")"
-	t_diag "round $r: burst ${burst_ms} ms; creates answered $c_ok, lost $c_lostans; deletes answered $d_ok, lost $d_lostans; in flight at a kill:${inflight:- none}; restart: $adopted adopted, $dropped dropped"
+	t_diag "round $r: burst ${burst_ms} ms; creates answered $c_ok, unanswered $c_lostans; deletes answered $d_ok, unanswered $d_lostans; in flight at a kill:${inflight:- none}; restart: $adopted adopted, $dropped dropped"
 	[[ -z $orphan_log ]] || t_diag "round $r: the restarted sidecar reports: $orphan_log"
 
 	# cancellations take a moment (KillWait=5): poll until they agree
@@ -352,6 +372,18 @@ for ((r = 1; r <= rounds; r++)); do
 		pod_jobs | awk '{print $1}' | xargs -r scancel
 		wait_for 30 no_pod_jobs
 	fi
+	# every folder goes with its pod: a create killed before its record was
+	# written leaves a folder that start-up does not know (known, see TODO)
+	if wait_for 10 no_folders; then
+		t_ok "round $r: DataRootFolder is empty"
+	else
+		left=$(ls -A "$SC_DATA")
+		tot_leftdirs=$((tot_leftdirs + $(wc -w <<<"$left")))
+		t_todo "round $r: DataRootFolder is empty" "a folder without pod.json outlives its pod"
+		for d in $left; do
+			t_diag "left: $d: $(ls -A "$SC_DATA/$d" | tr '\n' ' ')"
+		done
+	fi
 	[[ $via == gw ]] && { kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null; }
 	kill -TERM "$SC_PID"; wait "$SC_PID" 2>/dev/null
 	unset idx known
@@ -361,5 +393,5 @@ t_diag "summary: $rounds rounds, $tot_pods pods, $tot_sc_kills sidecar SIGKILLs,
 	"requests under way at a kill: $tot_inflight_c creates, $tot_inflight_d deletes;" \
 	"at restart: $tot_adopted jobs adopted by records without a job id, $tot_dropped never-submitted records dropped;" \
 	"lost $tot_lost, duplicated $tot_dup, orphan jobs $tot_orphan (of deleted pods: $tot_undeleted);" \
-	"rounds that disagreed: $tot_bad; $((SECONDS - t_start)) s"
+	"rounds that disagreed: $tot_bad; pod folders left behind: $tot_leftdirs; $((SECONDS - t_start)) s"
 t_done

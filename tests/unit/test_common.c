@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "fsutil.h"
 #include "log.h"
+#include "strmap.h"
 #include "text.h"
 
 static void test_buf_limit(void **state)
@@ -261,6 +262,36 @@ static void test_conf(void **state)
 	conf_free(table, &c);
 }
 
+static void test_strmap(void **state)
+{
+	static char keys[3000][16];
+	struct strmap m;
+
+	(void)state;
+	strmap_init(&m);
+	assert_null(strmap_get(&m, "x"));
+	for (int i = 0; i < 3000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		assert_int_equal(strmap_put(&m, keys[i], keys[i]), 0);
+	}
+	assert_int_equal(m.n, 3000);
+	for (int i = 0; i < 3000; i++)
+		assert_ptr_equal(strmap_get(&m, keys[i]), keys[i]);
+	for (int i = 0; i < 3000; i += 2)
+		assert_ptr_equal(strmap_del(&m, keys[i]), keys[i]);
+	assert_null(strmap_del(&m, "k0"));
+	for (int i = 0; i < 3000; i++)
+		assert_ptr_equal(strmap_get(&m, keys[i]),
+				 i % 2 ? keys[i] : NULL);
+	/* reinsert after deletion, and replace */
+	assert_int_equal(strmap_put(&m, keys[0], keys[1]), 0);
+	assert_ptr_equal(strmap_get(&m, "k0"), keys[1]);
+	assert_int_equal(strmap_put(&m, keys[1], keys[2]), 0);
+	assert_ptr_equal(strmap_get(&m, "k1"), keys[2]);
+	assert_int_equal(m.n, 1501);
+	strmap_done(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_text_quantities),
 		cmocka_unit_test(test_fs),
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_strmap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
