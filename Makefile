@@ -42,7 +42,8 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/tenancy.c sidecar-slurm/flavors.c \
                sidecar-slurm/sidecar_util.c \
                sidecar-slurm/podstore.c \
-               sidecar-slurm/jobscript.c sidecar-slurm/volumes.c \
+               sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
+               sidecar-slurm/volumes.c \
                sidecar-slurm/poller.c \
                sidecar-slurm/logs.c sidecar-slurm/backend_slurm.c \
                sidecar-slurm/slurm_api.c sidecar-slurm/munge_check.c
@@ -95,6 +96,11 @@ $(BIN)/tests/slurm_backend_check: \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS)
 
+# `make bench`'s load client: libcurl and pthreads only
+$(BIN)/tests/bench_client: $(call obj,tests/bench_client.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $$(pkg-config --libs libcurl) -lm
+
 unit: $(UNIT_TESTS)
 	@UNIT_ONLY=1 bash tests/run-tests.sh $(BIN)
 
@@ -107,7 +113,7 @@ demo: deps
 	@bash examples/demo.sh $(BIN)
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BIN)/tests/bench_client $(TEST_BINS)
 	@bash tests/bench.sh $(BIN)
 
 # SIGKILL loops against real daemons and Slurm (long; figures in README)

@@ -83,8 +83,9 @@ const struct conf_key gconf_table[] = {
 	 100, 600000, NULL, "the status table asks the sidecar about every "
 	 "tracked pod in one call this often; /status answers from it"},
 	{"MetricsAddress", CONF_STRING, OFF(metrics_address), "", 0, 0, NULL,
-	 "host:port of a plain-http listener for /metrics (Prometheus), "
-	 "/healthz and /readyz; empty: off"},
+	 "host:port of a plain-http listener, without authentication, for "
+	 "/metrics (Prometheus), /healthz and /readyz; keep it on a private "
+	 "address; empty: off"},
 	{"JobScriptTemplate", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
 	{"JobScriptBuildConfig", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},
 	{"Pprof", CONF_RAW, 0, NULL, 0, 0, NULL, UPSTREAM_ONLY},

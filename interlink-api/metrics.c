@@ -187,9 +187,9 @@ static int render_requests(struct metrics *m, struct buf *out)
 			uint64_t v = get(&m->gw_codes[i][c]);
 
 			if (v)
-				r = buf_printf(out, "%s{path=\"%s\",code=\"%zu\"}"
-					       " %llu\n", n, gw_paths[i],
-					       c + CODE_MIN,
+				r = buf_printf(out, "%s{path=\"%s\","
+					       "code=\"%zu\"} %llu\n", n,
+					       gw_paths[i], c + CODE_MIN,
 					       (unsigned long long)v);
 		}
 	if (r == 0)

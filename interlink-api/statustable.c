@@ -184,9 +184,9 @@ static cJSON *name_list(const struct wire_container *c, size_t n)
 
 	for (size_t i = 0; a && i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
+		const char *name = c[i].name ? c[i].name : "";
 
-		if (!o || !cJSON_AddStringToObject(o, "name",
-						   c[i].name ? c[i].name : "") ||
+		if (!o || !cJSON_AddStringToObject(o, "name", name) ||
 		    !cJSON_AddItemToArray(a, o)) {
 			cJSON_Delete(o);
 			cJSON_Delete(a);
@@ -210,12 +210,19 @@ static char *min_pod(const char *name, const char *ns, const char *uid,
 	    !cJSON_AddStringToObject(md, "namespace", ns ? ns : "") ||
 	    !cJSON_AddStringToObject(md, "uid", uid ? uid : ""))
 		goto out;
-	cJSON_AddItemToObject(spec, "containers", containers);
-	cJSON_AddItemToObject(spec, "initContainers", init);
-	containers = init = NULL;
-	cJSON_AddItemToObject(pod, "metadata", md);
-	cJSON_AddItemToObject(pod, "spec", spec);
-	md = spec = NULL;
+	/* each list belongs to its parent once added */
+	if (!cJSON_AddItemToObject(spec, "containers", containers))
+		goto out;
+	containers = NULL;
+	if (!cJSON_AddItemToObject(spec, "initContainers", init))
+		goto out;
+	init = NULL;
+	if (!cJSON_AddItemToObject(pod, "metadata", md))
+		goto out;
+	md = NULL;
+	if (!cJSON_AddItemToObject(pod, "spec", spec))
+		goto out;
+	spec = NULL;
 	s = cJSON_PrintUnformatted(pod);
 out:
 	cJSON_Delete(containers);
@@ -789,7 +796,8 @@ unsigned statustable_query(struct statustable *t, const struct wire_pod *pods,
 	if (need) {
 		t->kicked = true;
 		pthread_cond_signal(&t->wake);
-		while (!t->stop && t->finished < need && now_mono() < deadline) {
+		while (!t->stop && t->finished < need &&
+		       now_mono() < deadline) {
 			struct timespec ts = abs_time(deadline);
 
 			pthread_cond_timedwait(&t->done, &t->lock, &ts);

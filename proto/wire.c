@@ -124,6 +124,111 @@ static const struct list_type mount_type = {
 	sizeof(struct wire_volume_mount), mount_fields
 };
 
+static const struct field port_fields[] = {
+	{ FIELD("name", F_STR, struct wire_container_port, name),
+	  .flags = FL_NULLABLE },
+	{ FIELD("containerPort", F_INT, struct wire_container_port,
+		container_port) },
+	{ FIELD("protocol", F_STR, struct wire_container_port, protocol),
+	  .flags = FL_NULLABLE },
+	{ 0 }
+};
+
+static const struct list_type port_type = {
+	sizeof(struct wire_container_port), port_fields
+};
+
+/* Probe and hook actions; offsets relative to struct wire_handler */
+static const struct field exec_action_fields[] = {
+	{ FIELD("command", F_STRS, struct wire_handler, exec_command),
+	  COUNT(struct wire_handler, n_exec_command) },
+	{ 0 }
+};
+
+static const struct field http_header_fields[] = {
+	{ FIELD("name", F_STR, struct wire_http_header, name) },
+	{ FIELD("value", F_STR, struct wire_http_header, value) },
+	{ 0 }
+};
+
+static const struct list_type http_header_type = {
+	sizeof(struct wire_http_header), http_header_fields
+};
+
+static const struct field http_get_fields[] = {
+	{ FIELD("path", F_STR, struct wire_handler, http_path),
+	  .flags = FL_NULLABLE },
+	{ FIELD("port", F_QTY, struct wire_handler, http_port),
+	  .flags = FL_NULLABLE },
+	{ FIELD("host", F_STR, struct wire_handler, http_host),
+	  .flags = FL_NULLABLE | FL_NONEMPTY },
+	{ FIELD("scheme", F_STR, struct wire_handler, http_scheme),
+	  .flags = FL_NULLABLE | FL_NONEMPTY },
+	{ FIELD("httpHeaders", F_LIST, struct wire_handler, http_headers),
+	  COUNT(struct wire_handler, n_http_headers),
+	  .sub = &http_header_type },
+	{ 0 }
+};
+
+static const struct field tcp_socket_fields[] = {
+	{ FIELD("port", F_QTY, struct wire_handler, tcp_port),
+	  .flags = FL_NULLABLE },
+	{ FIELD("host", F_STR, struct wire_handler, tcp_host),
+	  .flags = FL_NULLABLE | FL_NONEMPTY },
+	{ 0 }
+};
+
+static const struct field sleep_action_fields[] = {
+	{ FIELD("seconds", F_INT, struct wire_handler, sleep_seconds),
+	  .flags = FL_NEG1 },
+	{ 0 }
+};
+
+static const struct field empty_fields[] = { { 0 } };
+
+/*
+ * The actions of a handler that starts off bytes into the decoded
+ * struct: a probe holds its handler as a member, the keys sit beside the
+ * probe's own.
+ */
+#define ACTION(k, o, m, s)                                             \
+	{ .key = (k), .kind = F_OBJ, .flags = FL_HAS, .off = (o),      \
+	  .aux2 = (o) + offsetof(struct wire_handler, m), .sub = (s) }
+#define ACTIONS(o)                                                     \
+	ACTION("exec", o, has_exec, exec_action_fields),               \
+	ACTION("httpGet", o, has_http_get, http_get_fields),           \
+	ACTION("tcpSocket", o, has_tcp_socket, tcp_socket_fields),     \
+	ACTION("grpc", o, has_grpc, empty_fields),                     \
+	ACTION("sleep", o, has_sleep, sleep_action_fields)
+
+static const struct field handler_fields[] = { ACTIONS(0), { 0 } };
+
+#define PROBE_INT(k, m)                                                \
+	{ FIELD(k, F_INT, struct wire_probe, m), .flags = FL_NEG1 }
+
+static const struct field probe_fields[] = {
+	ACTIONS(offsetof(struct wire_probe, action)),
+	PROBE_INT("initialDelaySeconds", initial_delay_seconds),
+	PROBE_INT("periodSeconds", period_seconds),
+	PROBE_INT("timeoutSeconds", timeout_seconds),
+	PROBE_INT("successThreshold", success_threshold),
+	PROBE_INT("failureThreshold", failure_threshold),
+	{ 0 }
+};
+
+#define PROBE(k, m, h)                                                 \
+	{ FIELD(k, F_OBJ, struct wire_container, m), .flags = FL_HAS,  \
+	  HAS(struct wire_container, h), .sub = probe_fields }
+#define HOOK(k, m, h)                                                  \
+	{ FIELD(k, F_OBJ, struct wire_container, m), .flags = FL_HAS,  \
+	  HAS(struct wire_container, h), .sub = handler_fields }
+
+static const struct field lifecycle_fields[] = {
+	HOOK("postStart", post_start, has_post_start),
+	HOOK("preStop", pre_stop, has_pre_stop),
+	{ 0 }
+};
+
 static const struct field container_fields[] = {
 	{ FIELD("name", F_STR, struct wire_container, name) },
 	{ FIELD("image", F_STR, struct wire_container, image) },
@@ -139,6 +244,12 @@ static const struct field container_fields[] = {
 	  .flags = FL_NULLABLE },
 	{ .key = "resources", .kind = F_OBJ,
 	  .sub = container_resources_fields },
+	{ FIELD("ports", F_LIST, struct wire_container, ports),
+	  COUNT(struct wire_container, n_ports), .sub = &port_type },
+	PROBE("startupProbe", startup_probe, has_startup_probe),
+	PROBE("readinessProbe", readiness_probe, has_readiness_probe),
+	PROBE("livenessProbe", liveness_probe, has_liveness_probe),
+	{ .key = "lifecycle", .kind = F_OBJ, .sub = lifecycle_fields },
 	{ 0 }
 };
 
@@ -179,8 +290,6 @@ static const struct field projected_vol_fields[] = { VOL_MODE, { 0 } };
 static const struct field downward_vol_fields[] = {
 	VOL_ITEMS, VOL_MODE, { 0 }
 };
-
-static const struct field empty_fields[] = { { 0 } };
 
 static const struct field host_path_vol_fields[] = {
 	{ FIELD("path", F_STR, struct wire_volume, source),
@@ -243,6 +352,9 @@ static const struct field pod_spec_fields[] = {
 	  COUNT(struct wire_pod, n_volumes), .sub = &volume_type },
 	{ FIELD("nodeName", F_STR, struct wire_pod, node_name) },
 	{ FIELD("restartPolicy", F_STR, struct wire_pod, restart_policy) },
+	{ FIELD("terminationGracePeriodSeconds", F_I64, struct wire_pod,
+		termination_grace_seconds),
+	  .flags = FL_HAS, HAS(struct wire_pod, has_termination_grace) },
 	{ .key = "securityContext", .kind = F_OBJ,
 	  .sub = pod_security_fields },
 	{ 0 }

@@ -58,6 +58,54 @@ struct wire_resources {
 	char *amd_gpu;    /* "amd.com/gpu" */
 };
 
+/* One httpGet.httpHeaders entry */
+struct wire_http_header {
+	char *name;
+	char *value;
+};
+
+/* ports[] of a container: named probe ports resolve through these */
+struct wire_container_port {
+	char *name;         /* NULL when absent */
+	int container_port; /* 0 when absent */
+	char *protocol;     /* NULL when absent */
+};
+
+/*
+ * What a probe or a lifecycle hook does (v1.ProbeHandler and
+ * v1.LifecycleHandler): exec, httpGet, tcpSocket or, for hooks, sleep.
+ * grpc is decoded only so that it can be refused.  A port is an
+ * IntOrString, kept as its text ("8080" or "http").
+ */
+struct wire_handler {
+	bool has_exec;
+	char **exec_command;
+	size_t n_exec_command;
+	bool has_http_get;
+	char *http_path;   /* NULL when absent */
+	char *http_port;   /* NULL when absent */
+	char *http_host;   /* NULL when absent or "" */
+	char *http_scheme; /* NULL when absent or "" */
+	struct wire_http_header *http_headers;
+	size_t n_http_headers;
+	bool has_tcp_socket;
+	char *tcp_port;    /* NULL when absent */
+	char *tcp_host;    /* NULL when absent or "" */
+	bool has_grpc;
+	bool has_sleep;
+	int sleep_seconds; /* -1 when absent */
+};
+
+/* v1.Probe; every number is -1 when absent */
+struct wire_probe {
+	struct wire_handler action;
+	int initial_delay_seconds;
+	int period_seconds;
+	int timeout_seconds;
+	int success_threshold;
+	int failure_threshold;
+};
+
 struct wire_container {
 	char *name;
 	char *image;
@@ -72,6 +120,18 @@ struct wire_container {
 	char *working_dir; /* NULL when absent */
 	struct wire_resources limits;
 	struct wire_resources requests;
+	struct wire_container_port *ports;
+	size_t n_ports;
+	bool has_startup_probe;
+	struct wire_probe startup_probe;
+	bool has_readiness_probe;
+	struct wire_probe readiness_probe;
+	bool has_liveness_probe;
+	struct wire_probe liveness_probe;
+	bool has_post_start; /* lifecycle.postStart */
+	struct wire_handler post_start;
+	bool has_pre_stop;   /* lifecycle.preStop */
+	struct wire_handler pre_stop;
 };
 
 enum wire_volume_kind {
@@ -122,6 +182,8 @@ struct wire_pod {
 	char *restart_policy;
 	bool has_run_as_user;
 	int64_t run_as_user;
+	bool has_termination_grace; /* terminationGracePeriodSeconds */
+	int64_t termination_grace_seconds;
 	char *phase;  /* status.phase, NULL when absent */
 	char *pod_ip; /* status.podIP */
 };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "probes.h"
 #include "text.h"
 
 #define IMAGE_ROOT_ANNOTATION "slurm-job.vk.io/image-root"
@@ -23,7 +24,7 @@
 static const char script_prelude[] =
 	"set -u -m\n"
 	"exec </dev/null\n"
-	"rm -f -- *.status *.status.tmp # a requeued job starts afresh\n"
+	"rm -f -- *.status *.status.tmp *.start # a requeued job starts afresh\n"
 	"ilk_status() { # FILE CODE: publish an exit code atomically\n"
 	"\tprintf '%s\\n' \"$2\" >\"$1.status.tmp\" &&"
 	" mv -f \"$1.status.tmp\" \"$1.status\"\n"
@@ -41,6 +42,7 @@ static const char script_prelude[] =
 	"ilk_run() { # KIND NAME CMD...: run one container\n"
 	"\tlocal kind=$1 name=$2 rc\n"
 	"\tshift 2\n"
+	"\tprintf '%(%s)T\\n' -1 >\"$kind-$name.start\"\n"
 	"\t\"$@\" </dev/null 2>&1 | ilk_ts >>\"$kind-$name.out\"\n"
 	"\trc=${PIPESTATUS[0]}\n"
 	"\tilk_status \"$kind-$name\" \"$rc\"\n"
@@ -194,22 +196,24 @@ static int word(struct buf *out, const char *s)
 	return r < 0 ? r : buf_append_shquoted(out, s, strlen(s));
 }
 
-static int container_line(const struct jobscript_conf *c,
-			  const struct wire_pod *pod, const char *dir,
-			  const struct wire_container *ct, bool init,
-			  const struct jobscript_mounts *m, struct buf *out)
+/*
+ * The runtime's words for ct, each after a space: RUNTIME VERB options
+ * [raw annotations] [--env-file F] binds [--pwd DIR] IMAGE.  shared_tmp:
+ * also bind <dir>/hook-tmp/<name> at /tmp (probes.h).
+ */
+static int runtime_words(const struct jobscript_conf *c,
+			 const struct wire_pod *pod, const char *dir,
+			 const struct wire_container *ct, const char *verb,
+			 bool shared_tmp, const struct jobscript_mounts *m,
+			 struct buf *out)
 {
 	struct buf tmp;
 	int r;
 
 	buf_init(&tmp, 1 << 20);
-	r = buf_printf(out, "ilk_run %s", init ? "init" : "run");
+	r = word(out, c->runtime);
 	if (r == 0)
-		r = word(out, ct->name);
-	if (r == 0)
-		r = word(out, c->runtime);
-	if (r == 0)
-		r = word(out, ct->n_command ? "exec" : "run");
+		r = word(out, verb);
 	for (size_t i = 0; r == 0 && i < c->n_default_options; i++)
 		r = word(out, c->default_options[i]);
 	/* raw words the site allows pods to add (policy.c checks them) */
@@ -237,6 +241,15 @@ static int container_line(const struct jobscript_conf *c,
 		if (r == 0)
 			r = word(out, buf_str(&tmp));
 	}
+	if (r == 0 && shared_tmp) {
+		buf_reset(&tmp);
+		r = buf_printf(&tmp, "%s/%s/%s:/tmp:rw", dir, PROBES_TMP_DIR,
+			       ct->name);
+		if (r == 0)
+			r = word(out, "--bind");
+		if (r == 0)
+			r = word(out, buf_str(&tmp));
+	}
 	if (r == 0 && ct->working_dir) {
 		r = word(out, "--pwd");
 		if (r == 0)
@@ -248,6 +261,60 @@ static int container_line(const struct jobscript_conf *c,
 		if (r == 0)
 			r = word(out, buf_str(&tmp));
 	}
+	buf_done(&tmp);
+	return r;
+}
+
+/*
+ * A container with probes or hooks (EnableProbes): the functions that
+ * run them, then "ilk_runp NAME SUPERVISOR" to start the container line.
+ */
+static int probes_start(const struct jobscript_conf *c,
+			const struct wire_pod *pod, const char *dir,
+			const struct wire_container *ct, size_t idx,
+			const struct jobscript_mounts *m, struct buf *out)
+{
+	struct buf x;
+	char sup[32];
+	int r;
+
+	buf_init(&x, 1 << 20);
+	r = runtime_words(c, pod, dir, ct, "exec", probes_shared_tmp(ct), m,
+			  &x);
+	if (r == 0)
+		r = probes_container(ct, idx, dir, buf_str(&x) + 1, out);
+	probes_supervisor(ct, idx, sup, sizeof(sup));
+	if (r == 0)
+		r = buf_puts(out, "ilk_runp");
+	if (r == 0)
+		r = word(out, ct->name);
+	if (r == 0)
+		r = buf_printf(out, " %s", sup);
+	buf_done(&x);
+	return r;
+}
+
+static int container_line(const struct jobscript_conf *c,
+			  const struct wire_pod *pod, const char *dir,
+			  const struct wire_container *ct, bool init,
+			  size_t idx, const struct jobscript_mounts *m,
+			  struct buf *out)
+{
+	bool probes = !init && c->enable_probes &&
+		      probes_container_uses(ct);
+	int r;
+
+	if (probes) {
+		r = probes_start(c, pod, dir, ct, idx, m, out);
+	} else {
+		r = buf_printf(out, "ilk_run %s", init ? "init" : "run");
+		if (r == 0)
+			r = word(out, ct->name);
+	}
+	if (r == 0)
+		r = runtime_words(c, pod, dir, ct,
+				  ct->n_command ? "exec" : "run",
+				  probes && probes_shared_tmp(ct), m, out);
 	for (size_t i = 0; r == 0 && i < ct->n_command; i++)
 		r = word(out, ct->command[i]);
 	for (size_t i = 0; r == 0 && i < ct->n_args; i++)
@@ -256,9 +323,10 @@ static int container_line(const struct jobscript_conf *c,
 	 * cancellation is handled at once, not when the container ends */
 	if (r == 0)
 		r = buf_puts(out, " &\nilk_pids+=(\"$!\")\n");
+	if (r == 0 && probes)
+		r = buf_puts(out, "ilk_own+=(\"$!\")\n");
 	if (r == 0 && init)
 		r = buf_puts(out, "wait \"$!\" || exit \"$?\"\n");
-	buf_done(&tmp);
 	return r;
 }
 
@@ -322,6 +390,8 @@ int jobscript_build(const struct jobscript_conf *c,
 		r = buf_puts(out, " || exit 1\n");
 	if (r == 0)
 		r = buf_puts(out, script_prelude);
+	if (r == 0 && probes_pod_uses(pod, c->enable_probes))
+		r = probes_prelude(pod, c->runtime, out);
 	if (r == 0)
 		r = site_and_pod_setup(c, pod, out);
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -329,7 +399,7 @@ int jobscript_build(const struct jobscript_conf *c,
 		const struct wire_container *ct =
 			wire_pod_container_at(pod, i, &init);
 
-		r = container_line(c, pod, dir, ct, init,
+		r = container_line(c, pod, dir, ct, init, i,
 				   mounts ? &mounts[i] : NULL, out);
 	}
 	if (r == 0)

@@ -31,6 +31,7 @@ struct jobscript_conf {
 	const char *bash_path;             /* BashPath */
 	const char *command_prefix;        /* CommandPrefix, or NULL */
 	bool allow_raw;                    /* AllowRawShellAnnotations */
+	bool enable_probes;                /* EnableProbes (probes.h) */
 };
 
 /* One bind of a host path into a container. */

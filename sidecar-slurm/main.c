@@ -151,6 +151,7 @@ int main(int argc, char **argv)
 	sc.js.bash_path = sc.conf.bash_path;
 	sc.js.command_prefix = sc.conf.command_prefix;
 	sc.js.allow_raw = sc.conf.allow_raw_shell;
+	sc.js.enable_probes = sc.conf.enable_probes;
 
 	sc.ops = backend_slurm_entry(ILK_PLUGIN_ABI_MAJOR, ILK_PLUGIN_ABI_MINOR,
 				     &host);

@@ -46,6 +46,23 @@ static int read_status_file(const char *dir, const char *kind,
 	return 0;
 }
 
+/* When the container started (its .start file), else fallback. */
+static int64_t container_start(const char *dir, const char *kind,
+			       const char *name, int64_t fallback)
+{
+	char path[PATH_MAX], *data = NULL;
+	int64_t v;
+
+	snprintf(path, sizeof(path), "%s/%s-%s.start", dir, kind, name);
+	if (fs_read_file(path, 64, &data, NULL) < 0)
+		return fallback;
+	data[strcspn(data, "\n")] = '\0';
+	if (text_parse_i64(data, 1, INT64_MAX, &v) < 0)
+		v = fallback;
+	free(data);
+	return v;
+}
+
 /* How the job as a whole stands, for the containers without a file. */
 struct job_view {
 	bool known;       /* we have info (live or final) */
@@ -83,14 +100,15 @@ static void container_state(const struct pod_record *rec,
 			    struct wire_container_status *cs)
 {
 	const struct ilk_job_info *ji = &jv->info;
-	int64_t end;
+	int64_t end, started;
 	int code;
 
 	cs->name = strdup(name);
 	cs->image = xstrdup_or(NULL);
 	cs->image_id = xstrdup_or(NULL);
+	started = container_start(rec->dir, kind, name, ji->start_time);
 	if (read_status_file(rec->dir, kind, name, &code, &end) == 0) {
-		set_terminated(&cs->state, code, ji->start_time, end,
+		set_terminated(&cs->state, code, started, end,
 			       code ? "Error" : "Completed", NULL);
 		return;
 	}
@@ -111,7 +129,7 @@ static void container_state(const struct pod_record *rec,
 			return;
 		}
 		cs->state.kind = WIRE_STATE_RUNNING;
-		cs->state.started_at = ji->start_time;
+		cs->state.started_at = started;
 		cs->ready = true;
 		return;
 	default: {

@@ -77,6 +77,9 @@ const struct conf_key sconf_table[] = {
 	 "name -> {CPUDefault, MemoryDefault, SlurmFlags[]}"},
 	{"DefaultFlavor", CONF_RAW, 0, NULL, 0, 0, NULL,
 	 "the flavor of pods that name none"},
+	{"EnableProbes", CONF_BOOL, OFF(enable_probes), "false", 0, 0, NULL,
+	 "run startup, readiness and liveness probes and lifecycle hooks "
+	 "(postStart, preStop) in jobs"},
 	{"Taints", CONF_RAW, 0, NULL, 0, 0, NULL,
 	 "[{Key, Value, Effect}] for the virtual node, sent with the ping"},
 	{"Tenants", CONF_RAW, 0, NULL, 0, 0, NULL,

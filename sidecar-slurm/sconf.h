@@ -40,6 +40,7 @@ struct sconf {
 	char *command_prefix;      /* CommandPrefix */
 	struct conf_strlist host_path_prefixes;
 	bool allow_plain_http;     /* AllowPlainHTTP */
+	bool enable_probes;        /* EnableProbes */
 	cJSON *raw; /* the file as read (strings mode) */
 };
 

@@ -16,6 +16,44 @@
 #   "Authorization: Bearer $VK_TOKEN" (VK_TOKEN= gives the empty token).
 #   The answer's body goes to $W/body, the status code to stdout.
 
+# sc_start_tmpfs NAME: il_start_sidecar's sidecar, but with its pod folders
+#   on tmpfs (/dev/shm) and a 1 s Slurm poll: for many pods, where fsync on
+#   a slow disk would dominate.  Sets what il_start_sidecar sets, and
+#   SC_SHM, which the caller removes (rm -rf) when done.
+sc_start_tmpfs() {
+	local name=$1
+	SC_DIR=$W/$name
+	mkdir -p "$SC_DIR"
+	SC_SOCK=$SC_DIR/sidecar.sock
+	SC_SHM=$(mktemp -d /dev/shm/il-test.XXXXXX)
+	chmod 755 "$SC_SHM"
+	SC_DATA=$SC_SHM/pods
+	cat >"$SC_DIR/SlurmConfig.yaml" <<-YAML
+	SidecarAddress: "127.0.0.1"
+	SidecarPort: "0"
+	Socket: "unix://$SC_SOCK"
+	DataRootFolder: "$SC_DATA"
+	SingularityPath: "$IL_RUNTIME"
+	ImagePrefix: "docker://"
+	StatusPollIntervalMs: 1000
+	VerboseLogging: true
+	TLS:
+	  Enabled: true
+	  CertFile: "$IL_PKI/sidecar.crt"
+	  KeyFile: "$IL_PKI/sidecar.key"
+	  CACertFile: "$IL_PKI/ca.crt"
+	YAML
+	"$IL_BUILD/sidecar-slurm" -c "$SC_DIR/SlurmConfig.yaml" \
+		>"$SC_DIR/sidecar.log" 2>&1 &
+	SC_PID=$!
+	IL_PIDS+=("$SC_PID")
+	if ! wait_for 10 test -S "$SC_SOCK"; then
+		t_diag "sidecar did not start:"; sed 's/^/# /' "$SC_DIR/sidecar.log"
+		return 1
+	fi
+	SC_PORT=$(logged_port "$SC_DIR/sidecar.log")
+}
+
 gw_start() {
 	local name=$1 addr=$2 extra=${3:-} lines
 	GW_DIR=$W/$name

@@ -27,15 +27,12 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -pthread \
 FUZZ_TARGETS ?= $(sort $(patsubst tests/fuzz/fuzz_%.c,%,\
                   $(wildcard tests/fuzz/fuzz_*.c)))
 
-# The daemons' modules but main.c (and ilctl's but ilctl.c): targets that
-# reach into code which keeps growing link all of one program, so that a new
-# module it calls needs no change here.
+# The daemons' modules but main.c: targets that reach into code which keeps
+# growing link all of it, so that a new module it calls needs no change
+# here.  ilctl's manifest reader links what its unit test links.
 FUZZ_DAEMONS := $(COMMON_SRC) $(PROTO_SRC) \
                 $(filter-out sidecar-slurm/main.c,$(SIDECAR_SRC)) \
                 $(filter-out interlink-api/main.c,$(GATEWAY_SRC))
-FUZZ_ILCTL   := $(filter-out interlink-api/ilctl.c,$(ILCTL_SRC)) \
-                common/yamljson.c common/buf.c common/text.c \
-                common/fsutil.c $(PROTO_SRC)
 
 FUZZ_DEPS_wire_pod     := proto/wire.c
 FUZZ_DEPS_wire_create  := $(FUZZ_DAEMONS)
@@ -50,7 +47,7 @@ FUZZ_DEPS_jobscript    := $(FUZZ_DAEMONS)
 FUZZ_LIBS_jobscript    := $(SLURM_LIBS)
 FUZZ_DEPS_sbatch_flags := $(FUZZ_DAEMONS)
 FUZZ_LIBS_sbatch_flags := $(SLURM_LIBS)
-FUZZ_DEPS_manifest     := $(FUZZ_ILCTL)
+FUZZ_DEPS_manifest     := $(UNIT_DEPS_test_ilctl_pod)
 
 fuzz_obj = $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(1))
 FUZZ_BINS := $(patsubst %,$(FUZZ_B)/bin/fuzz_%,$(FUZZ_TARGETS))

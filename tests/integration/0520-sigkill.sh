@@ -1,12 +1,15 @@
 #!/bin/bash
-# SIGKILL at random points: a burst of pod creates and deletes is fired at
-# the sidecar (over its unix socket, or through the gateway), and the sidecar
-# - in some rounds the gateway too - is killed with SIGKILL at a random
-# moment of it. Both are restarted, every create whose answer was lost is
-# sent again (the virtual-kubelet re-adopting its pods: the same UID must
-# give the same job), every unconfirmed delete is sent again, and Slurm's job
-# list is compared with the pods: none lost, none duplicated, no orphan job,
-# and the sidecar's GET /pods agrees.
+# SIGKILL at random points: each round fires a burst of 12 pod creates (and
+# deletes of ~40 % of them once created) at a fresh sidecar, over its unix
+# socket or through the gateway, and kills the sidecar - in a third of the
+# rounds the gateway too - with SIGKILL in the middle of it: at a random
+# moment (0-500 ms), right after the sidecar logged its nth job submission,
+# or while a pod folder has no pod.json yet. Both are restarted on the same
+# DataRootFolder, every kept pod is created again (the virtual-kubelet
+# re-adopting it: the same UID must answer the same job), every unconfirmed
+# delete is sent again, and Slurm's job list (squeue %k) is compared with
+# the pods: none lost, none duplicated, no orphan job; GET /pods agrees;
+# deleting every pod leaves no job and no pod folder. tests/soak.md.
 #
 # SOAK=1 (make soak): 25 rounds; otherwise 3 (make check). SOAK_ROUNDS=N
 # overrides both. Five TAP lines per round; a summary at the end.
@@ -80,17 +83,15 @@ sc_pods() {
 		sed -E 's/"UID":"([^"]*)".*"JID":"([^"]*)".*"deleting":(true|false)/\1 \2 \3/'
 }
 
-# start_sidecar NAME: il_start_sidecar, made safe for a restart with the
-# same NAME (same DataRootFolder and socket) after a SIGKILL: the killed
-# sidecar's socket file stays behind and would pass il_start_sidecar's
-# `test -S` at once, and the socket exists a moment before the TCP port is
-# logged, so wait for the last "listening" line, then read the port.
+# start_sidecar NAME: il_start_sidecar, keeping a killed sidecar's log (as
+# sidecar.log.killed) when NAME is started again on the same DataRootFolder.
+# The unix socket exists a moment before the TCP port is logged, so wait for
+# the last "listening" line, then read the port.
 start_sidecar() {
 	local d=$W/$1
 	if [[ -e $d/sidecar.log ]]; then
 		mv -f "$d/sidecar.log" "$d/sidecar.log.killed"
 	fi
-	rm -f "$d/sidecar.sock"
 	il_start_sidecar "$1" || return 1
 	wait_for 10 grep -q "listening on unix://" "$SC_DIR/sidecar.log" || return 1
 	SC_PORT=$(logged_port "$SC_DIR/sidecar.log")
@@ -291,7 +292,7 @@ for ((r = 1; r <= rounds; r++)); do
 	idem_bad=''
 	for ((i = 0; i < NPODS; i++)); do
 		if ((del[i])); then
-			code=$(cat "$R/d.$i" 2>/dev/null | cut -d' ' -f1)
+			code=$(cut -d' ' -f1 "$R/d.$i" 2>/dev/null)
 			[[ $code == 200 ]] && continue
 			code=$(call "$via" POST /delete "$(del_body "${uid[i]}" "${name[i]}")" "$R/db2.$i")
 			[[ $code == 200 ]] || idem_bad+="delete of ${uid[i]} answered $code: $(head -c 300 "$R/db2.$i"); "
@@ -372,14 +373,17 @@ for ((r = 1; r <= rounds; r++)); do
 		pod_jobs | awk '{print $1}' | xargs -r scancel
 		wait_for 30 no_pod_jobs
 	fi
-	# every folder goes with its pod: a create killed before its record was
-	# written leaves a folder that start-up does not know (known, see TODO)
-	if wait_for 10 no_folders; then
+	# every folder goes with its pod (the records are gone already, their
+	# folders follow at once). Known to fail (TODO, see tests/soak.md): a
+	# create killed before its record was written leaves a folder start-up
+	# does not know; a deleted pod's folder is removed while its cancelled
+	# job still writes run-*.status, and rm -rf fails with ENOTEMPTY.
+	if wait_for 2 no_folders; then
 		t_ok "round $r: DataRootFolder is empty"
 	else
 		left=$(ls -A "$SC_DATA")
 		tot_leftdirs=$((tot_leftdirs + $(wc -w <<<"$left")))
-		t_todo "round $r: DataRootFolder is empty" "a folder without pod.json outlives its pod"
+		t_todo "round $r: DataRootFolder is empty" "pod folders outlive their pods (tests/soak.md)"
 		for d in $left; do
 			t_diag "left: $d: $(ls -A "$SC_DATA/$d" | tr '\n' ' ')"
 		done

@@ -721,6 +721,128 @@ static void test_pod_wrong_types(void **state)
 	decode_fails_all(T_POD, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Probes, lifecycle hooks, ports and the grace period (EnableProbes) */
+static void test_pod_probes_and_hooks(void **state)
+{
+	static const struct error_case bad[] = {
+		{ "{'spec':{'containers':[{'readinessProbe':{'exec':"
+		  "{'command':'ls'}}}]}}",
+		  "spec.containers[0].readinessProbe.exec.command: expected "
+		  "an array" },
+		{ "{'spec':{'containers':[{'livenessProbe':{'httpGet':"
+		  "{'port':true}}}]}}",
+		  "spec.containers[0].livenessProbe.httpGet.port: expected a "
+		  "string or a number" },
+		{ "{'spec':{'containers':[{'startupProbe':{'periodSeconds':"
+		  "'10'}}]}}",
+		  "spec.containers[0].startupProbe.periodSeconds: expected an "
+		  "integer" },
+		{ "{'spec':{'containers':[{'lifecycle':{'preStop':"
+		  "{'httpGet':{'httpHeaders':[{'name':1}]}}}}]}}",
+		  "spec.containers[0].lifecycle.preStop.httpGet.httpHeaders[0]"
+		  ".name: expected a string" },
+		{ "{'spec':{'containers':[{'ports':[{'containerPort':'80'}]}]}}",
+		  "spec.containers[0].ports[0].containerPort: expected an "
+		  "integer" },
+	};
+	union any u;
+	const struct wire_container *c;
+	const struct wire_probe *pr;
+
+	(void)state;
+	decode(T_POD,
+	       "{'spec':{'terminationGracePeriodSeconds':7,'containers':[{"
+	       "'name':'c','ports':[{'name':'http','containerPort':8080,"
+	       "'protocol':'TCP'},{'containerPort':9090}],"
+	       "'startupProbe':{'httpGet':{'path':'/s','port':'http',"
+	       "'scheme':'HTTP','host':'','httpHeaders':[{'name':'X-A',"
+	       "'value':'b c'}]},'initialDelaySeconds':5,'periodSeconds':2,"
+	       "'failureThreshold':9},"
+	       "'readinessProbe':{'exec':{'command':['cat','/tmp/r']},"
+	       "'timeoutSeconds':3,'successThreshold':2},"
+	       "'livenessProbe':{'tcpSocket':{'port':8080,'host':'h'}},"
+	       "'lifecycle':{'postStart':{'exec':{'command':['sh','-c',"
+	       "'echo hi']}},'preStop':{'sleep':{'seconds':4}}}},"
+	       "{'name':'d','livenessProbe':{'grpc':{'port':1}},"
+	       "'lifecycle':{'preStop':{'httpGet':{'port':80}}}}]}}",
+	       &u);
+	assert_true(u.pod.has_termination_grace);
+	assert_int_equal(u.pod.termination_grace_seconds, 7);
+	c = &u.pod.containers[0];
+	assert_int_equal(c->n_ports, 2);
+	assert_string_equal(c->ports[0].name, "http");
+	assert_int_equal(c->ports[0].container_port, 8080);
+	assert_string_equal(c->ports[0].protocol, "TCP");
+	assert_null(c->ports[1].name);
+	assert_int_equal(c->ports[1].container_port, 9090);
+
+	assert_true(c->has_startup_probe);
+	pr = &c->startup_probe;
+	assert_true(pr->action.has_http_get);
+	assert_false(pr->action.has_exec);
+	assert_string_equal(pr->action.http_path, "/s");
+	assert_string_equal(pr->action.http_port, "http");
+	assert_string_equal(pr->action.http_scheme, "HTTP");
+	assert_null(pr->action.http_host); /* "" is absent */
+	assert_int_equal(pr->action.n_http_headers, 1);
+	assert_string_equal(pr->action.http_headers[0].name, "X-A");
+	assert_string_equal(pr->action.http_headers[0].value, "b c");
+	assert_int_equal(pr->initial_delay_seconds, 5);
+	assert_int_equal(pr->period_seconds, 2);
+	assert_int_equal(pr->timeout_seconds, -1);
+	assert_int_equal(pr->success_threshold, -1);
+	assert_int_equal(pr->failure_threshold, 9);
+
+	assert_true(c->has_readiness_probe);
+	pr = &c->readiness_probe;
+	assert_true(pr->action.has_exec);
+	assert_int_equal(pr->action.n_exec_command, 2);
+	assert_string_equal(pr->action.exec_command[1], "/tmp/r");
+	assert_int_equal(pr->timeout_seconds, 3);
+	assert_int_equal(pr->success_threshold, 2);
+	assert_int_equal(pr->initial_delay_seconds, -1);
+
+	assert_true(c->has_liveness_probe);
+	pr = &c->liveness_probe;
+	assert_true(pr->action.has_tcp_socket);
+	assert_string_equal(pr->action.tcp_port, "8080"); /* a number */
+	assert_string_equal(pr->action.tcp_host, "h");
+
+	assert_true(c->has_post_start);
+	assert_true(c->post_start.has_exec);
+	assert_int_equal(c->post_start.n_exec_command, 3);
+	assert_string_equal(c->post_start.exec_command[2], "echo hi");
+	assert_true(c->has_pre_stop);
+	assert_true(c->pre_stop.has_sleep);
+	assert_int_equal(c->pre_stop.sleep_seconds, 4);
+
+	c = &u.pod.containers[1];
+	assert_false(c->has_startup_probe);
+	assert_false(c->has_readiness_probe);
+	assert_true(c->has_liveness_probe);
+	assert_true(c->liveness_probe.action.has_grpc);
+	assert_false(c->has_post_start);
+	assert_true(c->has_pre_stop);
+	assert_true(c->pre_stop.has_http_get);
+	assert_string_equal(c->pre_stop.http_port, "80");
+	assert_null(c->pre_stop.http_path);
+	assert_int_equal(c->n_ports, 0);
+	done_any(T_POD, &u);
+
+	/* absent and null: nothing set */
+	decode(T_POD,
+	       "{'spec':{'containers':[{'name':'c','readinessProbe':null,"
+	       "'lifecycle':{'postStart':null}}]}}",
+	       &u);
+	c = &u.pod.containers[0];
+	assert_false(c->has_readiness_probe || c->has_liveness_probe ||
+		     c->has_startup_probe || c->has_post_start ||
+		     c->has_pre_stop);
+	assert_false(u.pod.has_termination_grace);
+	done_any(T_POD, &u);
+	decode_fails_all(T_POD, bad, sizeof(bad) / sizeof(bad[0]));
+}
+
 static void test_pod_map_key_in_path_is_sanitised(void **state)
 {
 	(void)state;
@@ -1740,6 +1862,7 @@ int main(void)
 		cmocka_unit_test(test_pod_empty_object_defaults),
 		cmocka_unit_test(test_pod_unicode_escapes),
 		cmocka_unit_test(test_pod_wrong_types),
+		cmocka_unit_test(test_pod_probes_and_hooks),
 		cmocka_unit_test(test_pod_map_key_in_path_is_sanitised),
 		cmocka_unit_test(test_pod_integers),
 		cmocka_unit_test(test_pod_resource_numbers),
