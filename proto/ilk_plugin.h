@@ -50,7 +50,7 @@ extern "C" {
 #endif
 
 #define ILK_PLUGIN_ABI_MAJOR 1
-#define ILK_PLUGIN_ABI_MINOR 1
+#define ILK_PLUGIN_ABI_MINOR 2
 
 #define ILK_VERSION_MAJOR 0
 #define ILK_VERSION_MINOR 1
@@ -238,6 +238,17 @@ struct ilk_backend_ops {
 	/* Is the batch system usable?  Fills its capacity. */
 	int (*ping)(void *state, struct ilk_capacity *ret, char *err,
 		    size_t errlen);
+	/*
+	 * (ABI 1.2; the host checks struct_size, and NULL is "not
+	 * supported".)  Ask a running job to stop by itself: SIGTERM to the
+	 * job script alone, not to the processes it started, so that it
+	 * stops them in its own order (a pod's preStop hooks first).  The
+	 * job should then end by itself; the host cancels it when it has
+	 * not after the pod's grace period.  ILK_OK when the signal was
+	 * delivered; anything else: the host cancels at once.
+	 */
+	int (*terminate)(void *state, const char *job_id, char *err,
+			 size_t errlen);
 };
 
 /*

@@ -250,6 +250,22 @@ static int bs_cancel(void *state, const char *job_id, char *err,
 	return rc;
 }
 
+static int bs_terminate(void *state, const char *job_id, char *err,
+			size_t errlen)
+{
+	int rc;
+
+	if (!state) {
+		set_err(err, errlen, "%s: not initialised", BACKEND_NAME);
+		return ILK_ERR_INVALID;
+	}
+	rc = slurm_api_terminate(job_id, err, errlen);
+	if (rc == ILK_OK)
+		bs_log(((struct backend_slurm *)state)->host, ILK_LOG_DEBUG,
+		       "sent SIGTERM to the script of job %s", job_id);
+	return rc;
+}
+
 /* cppcheck-suppress constParameter ; the ops signature fixes the type */
 static int bs_poll(void *state, ilk_job_visit_fn visit, void *ctx,
 		   char *err, size_t errlen)
@@ -344,6 +360,7 @@ static const struct ilk_backend_ops backend_slurm_ops = {
 	.poll = bs_poll,
 	.query = bs_query,
 	.ping = bs_ping,
+	.terminate = bs_terminate,
 };
 
 const struct ilk_backend_ops *backend_slurm_entry(uint32_t host_abi_major,

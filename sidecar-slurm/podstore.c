@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -102,6 +103,8 @@ static cJSON *record_json(const struct pod_record *r)
 			      names_json(r->names, r->n_names));
 	cJSON_AddNumberToObject(j, "created", (double)r->created);
 	cJSON_AddBoolToObject(j, "deleting", r->deleting);
+	cJSON_AddNumberToObject(j, "deletedAt", (double)r->deleted_at);
+	cJSON_AddNumberToObject(j, "stopGrace", r->stop_grace);
 	if (r->has_final) {
 		cJSON *f = cJSON_AddObjectToObject(j, "final");
 
@@ -171,6 +174,10 @@ static int record_from_json(const cJSON *j, struct pod_record *r)
 	r->created = num_or(j, "created", 0);
 	r->deleting = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 		j, "deleting"));
+	r->deleted_at = num_or(j, "deletedAt", 0);
+	r->stop_grace = (int)num_or(j, "stopGrace", 0);
+	if (r->stop_grace < 0 || r->stop_grace > 86400)
+		r->stop_grace = 0;
 	f = cJSON_GetObjectItemCaseSensitive(j, "final");
 	if (cJSON_IsObject(f)) {
 		r->has_final = true;
@@ -251,6 +258,28 @@ static int insert(struct podstore *ps, struct pod_record *heap)
 	return 0;
 }
 
+/*
+ * A folder named like a pod's but without its record: a create that
+ * stopped before the record was written, so no job was ever submitted for
+ * it.  Remove it, unless it has a JobID.jid (a folder of upstream's plugin,
+ * or something else: leave it alone).
+ */
+static void drop_unrecorded(struct podstore *ps, const char *entry)
+{
+	const char *dash = strchr(entry, '-');
+	char path[PATH_MAX];
+
+	if (!dash || strlen(dash + 1) != 36 || !text_is_uuid(dash + 1))
+		return;
+	snprintf(path, sizeof(path), "%s/%s/JobID.jid", ps->root, entry);
+	if (fs_exists(path) != 0)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", ps->root, entry);
+	if (fs_rm_rf(path) == 0)
+		log_notice("removed '%s': a create that never got as far as "
+			   "its record", path);
+}
+
 static void load_one(struct podstore *ps, const char *entry)
 {
 	char path[PATH_MAX], err[256]; /* "<namespace>-<uid>": up to 128 */
@@ -263,8 +292,10 @@ static void load_one(struct podstore *ps, const char *entry)
 		return;
 	snprintf(path, sizeof(path), "%s/%s/%s", ps->root, entry, RECORD_FILE);
 	rc = fs_read_file(path, RECORD_MAX, &data, NULL);
-	if (rc == -ENOENT)
-		goto out; /* not a pod folder of ours */
+	if (rc == -ENOENT) {
+		drop_unrecorded(ps, entry);
+		goto out;
+	}
 	if (rc < 0) {
 		log_warn_errno(rc, "cannot read '%s', ignoring", path);
 		goto out;
@@ -388,6 +419,8 @@ int podstore_mark_deleting(struct podstore *ps, const char *uid)
 	pthread_mutex_lock(&ps->lock);
 	rec = find(ps, uid);
 	if (rec) {
+		if (!rec->deleting)
+			rec->deleted_at = time(NULL);
 		rec->deleting = true;
 		r = persist(rec);
 	}
@@ -419,8 +452,25 @@ int podstore_set_final(struct podstore *ps, const char *uid,
 int podstore_remove(struct podstore *ps, const char *uid)
 {
 	struct pod_record *r;
-	int rc = 0;
+	char dir[sizeof(r->dir)];
+	int rc;
 
+	pthread_mutex_lock(&ps->lock);
+	r = find(ps, uid);
+	if (r)
+		snprintf(dir, sizeof(dir), "%s", r->dir);
+	pthread_mutex_unlock(&ps->lock);
+	if (!r)
+		return -ENOENT;
+	/*
+	 * The folder first: while a dying job still writes into it the
+	 * removal fails, and the record stays for the next try.
+	 */
+	rc = fs_rm_rf(dir);
+	if (rc < 0) {
+		log_debug("cannot remove '%s' yet: %s", dir, strerror(-rc));
+		return rc;
+	}
 	pthread_mutex_lock(&ps->lock);
 	r = strmap_del(&ps->by_uid, uid);
 	for (size_t i = 0; r && i < ps->n; i++)
@@ -429,14 +479,11 @@ int podstore_remove(struct podstore *ps, const char *uid)
 			break;
 		}
 	pthread_mutex_unlock(&ps->lock);
-	if (!r)
-		return -ENOENT;
-	rc = fs_rm_rf(r->dir);
-	if (rc < 0)
-		log_warn_errno(rc, "cannot remove '%s'", r->dir);
-	pod_record_done(r);
-	free(r);
-	return rc;
+	if (r) {
+		pod_record_done(r);
+		free(r);
+	}
+	return 0;
 }
 
 int podstore_list(struct podstore *ps, struct pod_record **ret,

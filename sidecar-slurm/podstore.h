@@ -28,6 +28,10 @@ struct pod_record {
 	size_t n_names;
 	int64_t created;
 	bool deleting;
+	int64_t deleted_at; /* when deleting was set */
+	/* > 0: a delete first asks the job to stop by itself (preStop hooks)
+	 * and cancels it only this many seconds later; 0: at once */
+	int stop_grace;
 	/* the job's last state once it ended (answers after a purge) */
 	bool has_final;
 	struct ilk_job_info final;

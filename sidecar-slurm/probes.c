@@ -140,6 +140,7 @@ static const char prelude_text[] =
 	"ilk_runp() { # NAME SUPERVISOR CMD...: ilk_run, with probes/hooks\n"
 	"\tlocal name=$1 sup=$2 rc sp=''\n"
 	"\tshift 2\n"
+	"\tprintf '%(%s)T\\n' -1 >\"run-$name.start\"\n"
 	"\tif [ \"$sup\" != - ]; then \"$sup\" \"$name\" & sp=$!; fi\n"
 	"\t{ printf '%s\\n' \"$BASHPID\" >\"run-$name.pid\";"
 	" exec $ilk_setsid \"$@\"; } </dev/null 2>&1 |\n"

@@ -16,6 +16,7 @@
 #include "text.h"
 #include "flavors.h"
 #include "policy.h"
+#include "probes.h"
 #include "sbatch_flags.h"
 #include "volumes.h"
 #include "wire.h"
@@ -83,6 +84,8 @@ static int write_pod_files(struct sidecar *sc,
 	}
 	if (r == 0)
 		r = volumes_prepare(rpd, dir, &vols, err, errlen);
+	if (r == 0)
+		r = probes_write_initial(pod, sc->conf.enable_probes, dir);
 	if (r == 0)
 		r = jobscript_build(&sc->js, pod, dir, vols.mounts, script);
 	if (r == 0)
@@ -287,6 +290,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	snprintf(rec.namespace, sizeof(rec.namespace), "%s", pod->namespace);
 	snprintf(rec.name, sizeof(rec.name), "%s", pod->name);
 	rec.created = time(NULL);
+	rec.stop_grace = probes_stop_grace(pod, sc->conf.enable_probes);
 	rec.init_names = container_names(pod->init_containers,
 					 pod->n_init_containers);
 	rec.n_init = pod->n_init_containers;
@@ -301,6 +305,10 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 			 sizeof(rec.dir));
 	if (r == 0)
 		r = fs_mkdir_p(rec.dir, 0755);
+	/* the record first: a crash from here on leaves a record that
+	 * start-up reconciles, never a job or a folder nobody knows */
+	if (r == 0)
+		r = podstore_put(sc->store, &rec);
 	if (r == 0)
 		r = write_pod_files(sc, rpd, rec.dir, &script, err,
 				    sizeof(err));
@@ -321,15 +329,6 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 				      err[0] ? err : strerror(-r));
 		goto fail;
 	}
-	/* durable before the job exists: a crash now leaves a record that
-	 * start-up reconciles, never a job nobody knows (reconcile.c) */
-	r = podstore_put(sc->store, &rec);
-	if (r < 0) {
-		log_error_errno(r, "pod %s: cannot record the pod", pod->uid);
-		rc = httpd_reply_text(req, 503, "cannot record the pod in "
-				      "DataRootFolder: %s", strerror(-r));
-		goto fail;
-	}
 	r = sc->ops->submit ? submit(sc, pod, tid, rec.dir, buf_str(&script),
 				     rec.job_id, err, sizeof(err)) :
 			      ILK_ERR_NOT_SUPPORTED;
@@ -339,7 +338,6 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 		rc = httpd_reply_text(req, sidecar_http_code(r), "cannot submit the "
 				      "pod's job: %s", err[0] ? err :
 				      ilk_strerror(r));
-		(void)podstore_remove(sc->store, rec.uid); /* and its folder */
 		goto fail;
 	}
 	r = podstore_put(sc->store, &rec);
@@ -353,7 +351,6 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 		sidecar_backend_unlock(sc);
 		rc = httpd_reply_text(req, 500, "cannot record the pod: %s",
 				      strerror(-r));
-		(void)podstore_remove(sc->store, rec.uid); /* and its folder */
 		goto fail;
 	}
 	log_notice("pod %s/%s (%s): submitted as job %s", pod->namespace,
@@ -364,7 +361,9 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	pod_record_done(&rec);
 	return rc;
 fail:
-	(void)fs_rm_rf(rec.dir); /* nothing of a failed create stays */
+	/* nothing of a failed create stays: record, folder, files */
+	if (podstore_remove(sc->store, rec.uid) == -ENOENT)
+		(void)fs_rm_rf(rec.dir);
 	buf_done(&script);
 	pod_record_done(&rec);
 	return rc;
@@ -396,6 +395,8 @@ int sidecar_route_create(void *ctx, struct httpd_request *req)
 	}
 	if (sidecar_check_pod_identity(&rpd.pod, err, sizeof(err)) < 0 ||
 	    jobscript_validate(&rpd.pod, err, sizeof(err)) < 0 ||
+	    probes_validate(&rpd.pod, sc->conf.enable_probes, err,
+			    sizeof(err)) < 0 ||
 	    check_flags(&rpd.pod, err, sizeof(err)) < 0) {
 		rc = httpd_reply_text(req, 400, "bad pod: %s", err);
 		goto out;

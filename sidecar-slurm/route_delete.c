@@ -27,6 +27,45 @@ int sidecar_cancel_job(struct sidecar *sc, const struct pod_record *rec,
 	return r;
 }
 
+bool sidecar_stop_pending(const struct pod_record *rec, int64_t now)
+{
+	return rec->deleting && rec->stop_grace > 0 &&
+	       now < rec->deleted_at + rec->stop_grace + SIDECAR_STOP_SLACK_S;
+}
+
+/*
+ * Stop rec's job for a delete.  A pod with a preStop hook (stop_grace) is
+ * first asked to stop by itself: TERM to its job script alone, which runs
+ * the hooks and then stops the containers (probes.c); sidecar_after_poll
+ * cancels the job if it still runs when sidecar_stop_pending() turns
+ * false.  Anything else, or when that signal cannot be delivered (a
+ * pending job, say), is cancelled at once.  *graceful says which.
+ */
+static int stop_job(struct sidecar *sc, const struct pod_record *rec,
+		    bool *graceful, char *err, size_t errlen)
+{
+	const struct ilk_backend_ops *o = sc->ops;
+	int r;
+
+	*graceful = false;
+	if (rec->stop_grace > 0 &&
+	    o->struct_size >= offsetof(struct ilk_backend_ops, terminate) +
+				      sizeof(o->terminate) &&
+	    o->terminate) {
+		sidecar_backend_lock(sc);
+		r = o->terminate(sc->bstate, rec->job_id, err, errlen);
+		sidecar_backend_unlock(sc);
+		if (r == ILK_OK) {
+			*graceful = true;
+			return ILK_OK;
+		}
+		log_info("pod %s: job %s cannot stop by itself (%s), "
+			 "cancelling it", rec->uid, rec->job_id, err);
+		err[0] = '\0';
+	}
+	return sidecar_cancel_job(sc, rec, err, errlen);
+}
+
 int sidecar_route_delete(void *ctx, struct httpd_request *req)
 {
 	struct sidecar *sc = ctx;
@@ -34,6 +73,7 @@ int sidecar_route_delete(void *ctx, struct httpd_request *req)
 	struct pod_record rec;
 	char err[ERRLEN] = "";
 	cJSON *j = sidecar_parse_body(req);
+	bool graceful = false;
 	int rc, r;
 
 	if (!j)
@@ -63,8 +103,16 @@ int sidecar_route_delete(void *ctx, struct httpd_request *req)
 	if (r < 0 && r != -ENOENT)
 		log_error_errno(r, "pod %s: cannot record the deletion",
 				rec.uid);
-	r = rec.job_id[0] ? sidecar_cancel_job(sc, &rec, err, sizeof(err)) : ILK_OK;
-	if (r == ILK_OK || r == ILK_ERR_NOT_FOUND) {
+	r = rec.job_id[0] ? stop_job(sc, &rec, &graceful, err, sizeof(err)) :
+			    ILK_OK;
+	if (graceful) {
+		log_notice("pod %s/%s (%s): job %s asked to stop (preStop "
+			   "hooks first), cancelled unless it ends within "
+			   "%d s; pod deleted", rec.namespace, rec.name,
+			   rec.uid, rec.job_id,
+			   rec.stop_grace + SIDECAR_STOP_SLACK_S);
+		rc = httpd_reply_text(req, 200, "pod %s deleted", rec.uid);
+	} else if (r == ILK_OK || r == ILK_ERR_NOT_FOUND) {
 		log_notice("pod %s/%s (%s): job %s cancelled, pod deleted",
 			   rec.namespace, rec.name, rec.uid,
 			   rec.job_id[0] ? rec.job_id : "none");

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "fsutil.h"
 #include "log.h"
+#include "probes.h"
 #include "text.h"
 #include "wire.h"
 
@@ -91,6 +92,37 @@ static void set_waiting(struct wire_container_state *s, const char *reason,
 }
 
 /*
+ * A container that runs.  With probes or a postStart hook (probes.h): it
+ * waits (ContainerCreating) until its postStart hook succeeded, is not
+ * started until its startup probe succeeded, and is ready only when
+ * started and its readiness probe, if any, says ok.  Without: started and
+ * ready.
+ */
+static void running_state(const char *dir, const char *name, bool regular,
+			  int64_t started_at, struct wire_container_status *cs)
+{
+	struct probes_view v = {0};
+	bool started;
+
+	if (regular)
+		probes_read(dir, name, &v);
+	if (v.post_start == PROBES_PENDING || v.post_start == PROBES_FAIL) {
+		set_waiting(&cs->state, "ContainerCreating",
+			    v.post_start == PROBES_FAIL ?
+				    "the postStart hook failed" :
+				    "the postStart hook runs");
+		return;
+	}
+	started = v.startup == PROBES_NONE || v.startup == PROBES_OK;
+	cs->state.kind = WIRE_STATE_RUNNING;
+	cs->state.started_at = started_at;
+	cs->has_started = true;
+	cs->started = started;
+	cs->ready = started && (v.readiness == PROBES_NONE ||
+				v.readiness == PROBES_OK);
+}
+
+/*
  * One container.  blocked: an earlier init container has not finished
  * (or failed), so this one has not started.
  */
@@ -108,6 +140,16 @@ static void container_state(const struct pod_record *rec,
 	cs->image_id = xstrdup_or(NULL);
 	started = container_start(rec->dir, kind, name, ji->start_time);
 	if (read_status_file(rec->dir, kind, name, &code, &end) == 0) {
+		char reason[64], msg[256];
+
+		/* a container the job script stopped (probes.h) */
+		if (strcmp(kind, "run") == 0 &&
+		    probes_read_reason(rec->dir, name, reason, sizeof(reason),
+				       msg, sizeof(msg)) == 0 && reason[0]) {
+			set_terminated(&cs->state, code, started, end, reason,
+				       msg[0] ? msg : NULL);
+			return;
+		}
 		set_terminated(&cs->state, code, started, end,
 			       code ? "Error" : "Completed", NULL);
 		return;
@@ -128,9 +170,8 @@ static void container_state(const struct pod_record *rec,
 			set_waiting(&cs->state, "PodInitializing", NULL);
 			return;
 		}
-		cs->state.kind = WIRE_STATE_RUNNING;
-		cs->state.started_at = started;
-		cs->ready = true;
+		running_state(rec->dir, name, strcmp(kind, "run") == 0,
+			      started, cs);
 		return;
 	default: {
 		char msg[ILK_STATE_MAX + ILK_REASON_MAX + 64];

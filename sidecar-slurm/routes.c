@@ -2,6 +2,7 @@
 #include "sidecar.h"
 
 #include <errno.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -45,8 +46,10 @@ void sidecar_after_poll(void *ctx, struct poller *p)
 		if (r == 0 && ji.phase == ILK_JOB_DONE &&
 		    (!v[i].has_final || v[i].final.exit_code < 0))
 			(void)podstore_set_final(sc->store, v[i].uid, &ji);
-		/* a deletion Slurm could not carry out: retry each poll */
+		/* a deletion Slurm could not carry out: retry each poll; a
+		 * job stopping by itself (preStop hooks) gets its time */
 		if (v[i].deleting && r == 0 && ji.phase != ILK_JOB_DONE &&
+		    !sidecar_stop_pending(&v[i], time(NULL)) &&
 		    sidecar_cancel_job(sc, &v[i], err, sizeof(err)) == ILK_OK)
 			log_notice("pod %s: job %s of the deleted pod cancelled",
 				   v[i].uid, v[i].job_id);

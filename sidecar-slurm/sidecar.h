@@ -57,6 +57,13 @@ int sidecar_check_pod_identity(const struct wire_pod *pod, char *err,
 int sidecar_cancel_job(struct sidecar *sc, const struct pod_record *rec,
 		       char *err, size_t errlen);
 
+/*
+ * A deleted pod's job that was asked to stop by itself (its preStop hooks
+ * run) and still has time to: not to be cancelled yet (route_delete.c).
+ */
+#define SIDECAR_STOP_SLACK_S 10
+bool sidecar_stop_pending(const struct pod_record *rec, int64_t now);
+
 /* Jobs of pods carry "interlink-pod=<uid>" as their tag (Slurm comment). */
 #define SIDECAR_TAG_PREFIX "interlink-pod="
 

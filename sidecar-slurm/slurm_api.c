@@ -514,6 +514,22 @@ int slurm_api_cancel(const char *job_id, char *err, size_t errlen)
 	return fail_errno(e, what, err, errlen);
 }
 
+int slurm_api_terminate(const char *job_id, char *err, size_t errlen)
+{
+	uint32_t id;
+	char what[64];
+	int rc;
+
+	rc = parse_job_id(job_id, &id, err, errlen);
+	if (rc != ILK_OK)
+		return rc;
+	if (slurm_kill_job(id, SIGTERM, KILL_JOB_BATCH) == SLURM_SUCCESS)
+		return ILK_OK;
+	(void)snprintf(what, sizeof(what),
+		       "cannot signal the script of Slurm job %" PRIu32, id);
+	return fail_errno(slurm_get_errno(), what, err, errlen);
+}
+
 /* 128+N after signal N, the exit status otherwise, -1 when unknown. */
 static int decode_exit(uint32_t raw, uint32_t base)
 {

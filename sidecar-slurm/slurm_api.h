@@ -162,6 +162,16 @@ int slurm_api_submit(const struct ilk_job_spec *spec,
 int slurm_api_cancel(const char *job_id, char *err, size_t errlen);
 
 /*
+ * slurm_api_terminate - SIGTERM to a running job's batch script only.
+ *
+ * slurm_kill_job(id, SIGTERM, KILL_JOB_BATCH): slurmstepd signals the
+ * batch shell alone (not its children, unlike a cancel), so the script's
+ * TERM trap decides how its processes stop.  The job is not cancelled.
+ * Fails (ILK_ERR_*) for a job that is not running, e.g. pending.
+ */
+int slurm_api_terminate(const char *job_id, char *err, size_t errlen);
+
+/*
  * slurm_api_poll - report every job slurmctld knows, in one RPC.
  *
  * Loads all jobs of all users and partitions (SHOW_ALL) with a single

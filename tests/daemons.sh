@@ -47,7 +47,7 @@ il_start_sidecar() {
 		>"$SC_DIR/sidecar.log" 2>&1 &
 	SC_PID=$!
 	IL_PIDS+=("$SC_PID")
-	if ! wait_for 10 test -S "$SC_SOCK"; then
+	if ! wait_for 10 grep -q 'listening on unix://' "$SC_DIR/sidecar.log"; then
 		t_diag "sidecar did not start:"; sed 's/^/# /' "$SC_DIR/sidecar.log"
 		return 1
 	fi

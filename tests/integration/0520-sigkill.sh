@@ -383,7 +383,7 @@ for ((r = 1; r <= rounds; r++)); do
 	else
 		left=$(ls -A "$SC_DATA")
 		tot_leftdirs=$((tot_leftdirs + $(wc -w <<<"$left")))
-		t_todo "round $r: DataRootFolder is empty" "pod folders outlive their pods (tests/soak.md)"
+		t_fail "round $r: DataRootFolder is empty"
 		for d in $left; do
 			t_diag "left: $d: $(ls -A "$SC_DATA/$d" | tr '\n' ' ')"
 		done

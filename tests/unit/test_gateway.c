@@ -226,7 +226,9 @@ static void test_batching(void **state)
 	}
 	assert_int_equal(statustable_start(t, err, sizeof(err)), 0);
 	usleep(250 * 1000); /* the first refreshes */
+	pthread_mutex_lock(&fake.lock);
 	assert_int_equal(fake.last_batch, 200);
+	pthread_mutex_unlock(&fake.lock);
 	before = calls();
 	for (int round = 0; round < 5; round++)
 		for (int i = 0; i < 200; i++) {
