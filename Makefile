@@ -51,8 +51,8 @@ GATEWAY_SRC := interlink-api/main.c interlink-api/gconf.c \
                interlink-api/routes.c interlink-api/upstream.c \
                interlink-api/transform.c interlink-api/routes_status.c \
                interlink-api/routes_logs.c interlink-api/routes_ops.c \
-               interlink-api/statustable.c interlink-api/auth.c \
-               interlink-api/metrics.c
+               interlink-api/statustable.c interlink-api/podjson.c \
+               interlink-api/auth.c interlink-api/metrics.c
 ILCTL_SRC  := $(sort $(wildcard interlink-api/ilctl*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

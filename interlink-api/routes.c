@@ -36,11 +36,12 @@ int gateway_reply_sidecar_error(struct gateway *g, struct httpd_request *req,
 	size_t n;
 
 	if (code < 0 || !resp) {
+		if (!why)
+			why = "no answer";
 		log_error("%s %s: %s", req->method, req->path, why);
 		return httpd_reply_text(req, 502, "interlink-api cannot reach "
 					"the sidecar at %s: %s",
-					upstream_describe(g->sidecar),
-					why ? why : "no answer");
+					upstream_describe(g->sidecar), why);
 	}
 	/* one line: without the trailing newline, control bytes as '?' */
 	n = resp->len;

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "log.h"
+#include "podjson.h"
 #include "text.h"
 
 #define GONE_TTL 10.0          /* s an unknown pod's answer is kept */
@@ -27,13 +28,6 @@ struct entry {
 	uint64_t serial;    /* changes when the entry is replaced */
 	double updated;     /* when status was last set */
 	double gone_at;     /* > 0: the sidecar does not know the pod */
-};
-
-/* One answer of a batch, applied under the lock. */
-struct result {
-	char *uid;
-	char *status;
-	bool unknown; /* empty JID: the sidecar does not track the pod */
 };
 
 struct statustable {
@@ -176,91 +170,6 @@ static void drop(struct statustable *t, const char *uid)
 	t->count--;
 }
 
-/* ---- minimal pods ---------------------------------------------------- */
-
-static cJSON *name_list(const struct wire_container *c, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (size_t i = 0; a && i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		const char *name = c[i].name ? c[i].name : "";
-
-		if (!o || !cJSON_AddStringToObject(o, "name", name) ||
-		    !cJSON_AddItemToArray(a, o)) {
-			cJSON_Delete(o);
-			cJSON_Delete(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
-/* Minimal pod JSON from its parts (lists of {"name":...} objects). */
-static char *min_pod(const char *name, const char *ns, const char *uid,
-		     cJSON *containers, cJSON *init)
-{
-	cJSON *pod = cJSON_CreateObject(), *md = cJSON_CreateObject(),
-	      *spec = cJSON_CreateObject();
-	char *s = NULL;
-
-	if (!pod || !md || !spec || !containers || !init)
-		goto out;
-	if (!cJSON_AddStringToObject(md, "name", name ? name : "") ||
-	    !cJSON_AddStringToObject(md, "namespace", ns ? ns : "") ||
-	    !cJSON_AddStringToObject(md, "uid", uid ? uid : ""))
-		goto out;
-	/* each list belongs to its parent once added */
-	if (!cJSON_AddItemToObject(spec, "containers", containers))
-		goto out;
-	containers = NULL;
-	if (!cJSON_AddItemToObject(spec, "initContainers", init))
-		goto out;
-	init = NULL;
-	if (!cJSON_AddItemToObject(pod, "metadata", md))
-		goto out;
-	md = NULL;
-	if (!cJSON_AddItemToObject(pod, "spec", spec))
-		goto out;
-	spec = NULL;
-	s = cJSON_PrintUnformatted(pod);
-out:
-	cJSON_Delete(containers);
-	cJSON_Delete(init);
-	cJSON_Delete(md);
-	cJSON_Delete(spec);
-	cJSON_Delete(pod);
-	return s;
-}
-
-char *statustable_min_pod(const struct wire_pod *p)
-{
-	return min_pod(p->name, p->namespace, p->uid,
-		       name_list(p->containers, p->n_containers),
-		       name_list(p->init_containers, p->n_init_containers));
-}
-
-/* From a GET /pods item: containers and initContainers are name lists. */
-static cJSON *names_to_objects(const cJSON *names)
-{
-	cJSON *a = cJSON_CreateArray();
-	const cJSON *n;
-
-	cJSON_ArrayForEach(n, names)
-	{
-		cJSON *o = cJSON_CreateObject();
-
-		if (!a || !o || !cJSON_IsString(n) ||
-		    !cJSON_AddStringToObject(o, "name", n->valuestring) ||
-		    !cJSON_AddItemToArray(a, o)) {
-			cJSON_Delete(o);
-			cJSON_Delete(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
 /* ---- the refresher ----------------------------------------------------- */
 
 static const char *str_of(const cJSON *o, const char *key)
@@ -317,11 +226,7 @@ static int relearn(struct statustable *t)
 
 		if (!text_is_uid(uid) || cJSON_IsTrue(del) || find(t, uid))
 			continue;
-		pod = min_pod(str_of(it, "name"), str_of(it, "namespace"), uid,
-			      names_to_objects(cJSON_GetObjectItem(
-				      it, "containers")),
-			      names_to_objects(cJSON_GetObjectItem(
-				      it, "initContainers")));
+		pod = podjson_min_pod_listed(it);
 		if (pod && put(t, uid, pod))
 			added++;
 	}
@@ -332,63 +237,6 @@ static int relearn(struct statustable *t)
 out:
 	cJSON_Delete(j);
 	buf_done(&resp);
-	return r;
-}
-
-/* Canonical texts of the PodStatus array in body; -1 with err. */
-static int parse_answer(const struct buf *body, struct result **ret,
-			size_t *ret_n, char *err, size_t errlen)
-{
-	struct result *v = NULL;
-	size_t n = 0;
-	cJSON *j = NULL;
-	const cJSON *e;
-	int r = -1;
-
-	if (wire_parse(body->data, body->len, &j, err, errlen) < 0)
-		goto out;
-	if (!cJSON_IsArray(j)) {
-		snprintf(err, errlen, "the sidecar's /status answer is not "
-			 "a JSON array");
-		goto out;
-	}
-	v = calloc((size_t)cJSON_GetArraySize(j) + 1, sizeof(*v));
-	if (!v) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	cJSON_ArrayForEach(e, j)
-	{
-		struct wire_pod_status ps = {0};
-		cJSON *c;
-
-		if (wire_pod_status_decode(e, &ps, err, errlen) < 0)
-			goto out;
-		c = wire_pod_status_encode(&ps);
-		v[n].status = c ? cJSON_PrintUnformatted(c) : NULL;
-		v[n].uid = ps.uid ? strdup(ps.uid) : NULL;
-		v[n].unknown = !ps.jid || !*ps.jid;
-		cJSON_Delete(c);
-		wire_pod_status_done(&ps);
-		if (!v[n].status || !v[n].uid) {
-			free(v[n].status);
-			free(v[n].uid);
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-		n++;
-	}
-	*ret = v;
-	*ret_n = n;
-	v = NULL;
-	r = 0;
-out:
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].uid);
-		free(v[i].status);
-	}
-	free(v);
-	cJSON_Delete(j);
 	return r;
 }
 
@@ -455,8 +303,8 @@ static int collect(struct statustable *t, bool full, struct buf **ret,
  * replaced after the batch was collected (serial > upto) keeps waiting for
  * an answer about itself.
  */
-static void apply(struct statustable *t, struct result *v, size_t n,
-		  uint64_t upto)
+static void apply(struct statustable *t, struct podjson_status *v,
+		  size_t n, uint64_t upto)
 {
 	double now = now_mono();
 
@@ -481,7 +329,7 @@ static int refresh_chunk(struct statustable *t, const struct buf *body,
 			 uint64_t gen, uint64_t upto, unsigned *ret_code,
 			 char *err, size_t errlen)
 {
-	struct result *v = NULL;
+	struct podjson_status *v = NULL;
 	struct buf resp;
 	char session[64], why[ERRLEN];
 	size_t n = 0;
@@ -503,7 +351,8 @@ static int refresh_chunk(struct statustable *t, const struct buf *body,
 		text_sanitize(buf_str(&resp), clean, sizeof(clean));
 		*ret_code = (unsigned)code;
 		snprintf(err, errlen, "sidecar: %s", clean);
-	} else if (parse_answer(&resp, &v, &n, why, sizeof(why)) < 0) {
+	} else if (podjson_parse_statuses(resp.data, resp.len, &v, &n, why,
+					  sizeof(why)) < 0) {
 		*ret_code = 502;
 		snprintf(err, errlen, "interlink-api: bad /status answer "
 			 "from the sidecar: %s", why);
@@ -513,11 +362,7 @@ static int refresh_chunk(struct statustable *t, const struct buf *body,
 		pthread_mutex_unlock(&t->lock);
 		r = 0;
 	}
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].uid);
-		free(v[i].status);
-	}
-	free(v);
+	podjson_statuses_free(v, n);
 	buf_done(&resp);
 	return r;
 }
@@ -678,7 +523,7 @@ void statustable_free(struct statustable *t)
 
 int statustable_add(struct statustable *t, const struct wire_pod *pod)
 {
-	char *p = statustable_min_pod(pod);
+	char *p = podjson_min_pod(pod);
 	struct entry *e;
 
 	if (!p)
@@ -691,7 +536,7 @@ int statustable_add(struct statustable *t, const struct wire_pod *pod)
 
 int statustable_update(struct statustable *t, const struct wire_pod *pod)
 {
-	char *p = statustable_min_pod(pod);
+	char *p = podjson_min_pod(pod);
 	struct entry *e;
 
 	if (!p)
@@ -758,7 +603,7 @@ static uint64_t enter_pods(struct statustable *t, const struct wire_pod *pods,
 		struct entry *e = find(t, pods[i].uid);
 
 		if (!e) {
-			char *p = statustable_min_pod(&pods[i]);
+			char *p = podjson_min_pod(&pods[i]);
 
 			e = p ? put(t, pods[i].uid, p) : NULL;
 			if (!e) {

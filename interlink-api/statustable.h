@@ -73,7 +73,4 @@ unsigned statustable_query(struct statustable *t, const struct wire_pod *pods,
 			   size_t n, struct buf *out, char *err,
 			   size_t errlen);
 
-/* The minimal pod JSON for p (free() it), or NULL on OOM. */
-char *statustable_min_pod(const struct wire_pod *p);
-
 #endif /* GATEWAY_STATUSTABLE_H */

@@ -2,6 +2,7 @@
 #include "sidecar.h"
 
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -12,12 +13,50 @@ static int route_healthz(void *ctx, struct httpd_request *req)
 	return httpd_reply_text(req, 200, "ok");
 }
 
+/*
+ * TLS.AllowedClients: a client certificate must name one of them (subject
+ * CN or a SAN).  Requests without a certificate identity come over the
+ * unix socket, whose file permissions are its access control.
+ */
+static bool client_allowed(struct sidecar *sc, struct httpd_request *req)
+{
+	const struct conf_strlist *allow = &sc->conf.tls_allowed_clients;
+	const char *names[16];
+	size_t n;
+
+	if (!allow->n)
+		return true;
+	n = httpd_peer_names(req, names, 16);
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < allow->n; j++)
+			if (strcmp(names[i], allow->v[j]) == 0)
+				return true;
+	log_warn("client certificate '%s' is not in TLS.AllowedClients, "
+		 "refused", names[0]);
+	httpd_reply_text(req, 403, "client certificate '%s' is not allowed "
+			 "here (TLS.AllowedClients)", names[0]);
+	return false;
+}
+
+#define GUARDED(fn)                                                            \
+	static int guarded_##fn(void *ctx, struct httpd_request *req)          \
+	{                                                                      \
+		return client_allowed(ctx, req) ? fn(ctx, req) : 0;            \
+	}
+GUARDED(sidecar_route_create)
+GUARDED(sidecar_route_status)
+GUARDED(sidecar_route_delete)
+GUARDED(sidecar_route_logs)
+GUARDED(sidecar_route_pods)
+
 const struct httpd_route sidecar_routes[] = {
-	{"/create", sidecar_route_create},
-	{"/status", sidecar_route_status},
-	{"/delete", sidecar_route_delete},
-	{"/getLogs", sidecar_route_logs},
-	{"/pods", sidecar_route_pods},
+	{"/create", guarded_sidecar_route_create},
+	{"/status", guarded_sidecar_route_status},
+	{"/delete", guarded_sidecar_route_delete},
+	{"/getLogs", guarded_sidecar_route_logs},
+	{"/pods", guarded_sidecar_route_pods},
 	{"/healthz", route_healthz},
 	{NULL, NULL},
 };

@@ -21,6 +21,9 @@ static const struct conf_key tls_table[] = {
 	 "server key (PEM)"},
 	{"CACertFile", CONF_STRING, OFF(tls_ca_file), NULL, 0, 0, NULL,
 	 "CA whose client certificates are accepted (PEM)"},
+	{"AllowedClients", CONF_STRLIST, OFF(tls_allowed_clients), NULL, 0, 0,
+	 NULL, "client certificate names (CN or SAN) accepted; empty: any "
+	 "from the CA"},
 	{NULL, CONF_END, 0, NULL, 0, 0, NULL, NULL},
 };
 

@@ -29,6 +29,7 @@ struct sconf {
 	char *tls_cert_file;
 	char *tls_key_file;
 	char *tls_ca_file;
+	struct conf_strlist tls_allowed_clients;
 	char *partition;
 	int64_t poll_interval_ms;
 	int64_t default_cpus;

@@ -12,8 +12,11 @@
 #   - mutual TLS to the sidecar: GET /healthz on one kept-alive connection,
 #     and on a new connection per request with and without TLS session
 #     resumption (200 requests each);
-#   - log follow: a container prints its clock every 0.2 s, `ilctl logs -f`
-#     reads it through the gateway, each line's arrival is compared;
+#   - connection set-up without TLS: GET /healthz on the gateway (plain
+#     http), kept alive and a new connection per request;
+#   - log follow: a container prints its clock every 0.2 s; `ilctl logs -f`
+#     (through the gateway) and `curl -N` (straight to the sidecar) read it
+#     at the same time, and each line's arrival is compared with its clock;
 #   - 100 pods (`sleep 60`, 16 run at once on the 16-CPU test node, the
 #     rest pend) created with 8 parallel POST /create;
 #   - 2000 GET /status (one pod each, round robin over the 100) through the
@@ -61,17 +64,16 @@ done
 N_PODS=100 N_STATUS=2000 N_PING=200 N_TLS=200 CONC=8
 LOG_FOLLOW_S=5
 
-T='' cluster_pid='' cluster_up='' cleaned='' follow_pid=''
-IL_PIDS=()
+T='' cluster_pid='' cluster_up='' cleaned=''
+IL_PIDS=() follow_pids=()
 
 cleanup() {
 	[[ -z $cleaned ]] || return 0
 	cleaned=1
 	local pid
-	if [[ -n $follow_pid ]]; then
-		kill -TERM -- "$follow_pid" 2>/dev/null || true
-		wait "$follow_pid" 2>/dev/null || true
-	fi
+	[[ -z ${sampler_pid:-} ]] || kill "$sampler_pid" 2>/dev/null || true
+	for pid in "${follow_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${follow_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 	for pid in "${IL_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in "${IL_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 	if [[ -n $cluster_pid ]]; then # a start still under way
@@ -121,6 +123,8 @@ W=$T/work
 # shellcheck source=tests/daemons.sh
 . "$src/tests/daemons.sh"
 il_start_sidecar sidecar || die "sidecar-slurm did not start"
+# (il_start_gateway may grep its log before the daemon has created it)
+mkdir -p "$W/gateway" && : >"$W/gateway/gateway.log"
 il_start_gateway gateway || die "interlink-api did not start"
 SC_URL=https://127.0.0.1:$SC_PORT
 MTLS=(--cert "$IL_PKI/gateway.crt" --key "$IL_PKI/gateway.key" --cacert "$IL_PKI/ca.crt")
@@ -146,14 +150,45 @@ run_client() {
 # r LABEL KEY: a kept number, or "-"
 r() { echo "${R[$1.$2]:--}"; }
 
+# The gateway's connections to the sidecar during a phase in which nothing
+# else talks to the sidecar's TCP port: ss sampled every 100 ms (at most
+# 60 s; ~10 ms of system time each), distinct client ports.  Each one is a
+# mutual-TLS handshake; connections shorter than the sampling interval can
+# be missed, so this is a lower bound.
+sampler_pid=''
+conns_start() {
+	: >"$T/conns.txt"
+	(
+		for _ in $(seq 600); do
+			ss -tanH state established "( dport = :$SC_PORT )" 2>/dev/null |
+				awk '{ print $3 }'
+			sleep 0.1
+		done >>"$T/conns.txt"
+	) &
+	sampler_pid=$!
+}
+# conns_stop LABEL: keep and show the count
+conns_stop() {
+	kill "$sampler_pid" 2>/dev/null || true
+	wait "$sampler_pid" 2>/dev/null || true
+	sampler_pid=''
+	R[$1.conns_gw]=$(sort -u "$T/conns.txt" | grep -c .)
+	echo "  gateway -> sidecar: ${R[$1.conns_gw]} distinct connections seen meanwhile"
+}
+
 # the gateway's status table batching, from its debug log
 refreshed_all() { grep -q "refresh: $N_PODS pods in" "$GW_DIR/gateway.log"; }
 no_jobs() { [[ -z $(squeue -h -t PD,R,CG,CF -o %i 2>/dev/null) ]]; }
 
 # ---- 3. /pinglink ----------------------------------------------------------
 
-echo "== /pinglink through the gateway ($N_PING requests, keep-alive)"
+echo "== /pinglink through the gateway ($N_PING requests, keep-alive, 1 and $CONC at a time)"
+conns_start
 run_client ping -n "$N_PING" -c 1 -X POST "$GW_URL/pinglink"
+conns_stop ping
+conns_start
+run_client "ping_c$CONC" -n "$N_PING" -c "$CONC" -X POST "$GW_URL/pinglink"
+conns_stop "ping_c$CONC"
 
 # ---- 5. mutual TLS: handshake cost -----------------------------------------
 
@@ -161,10 +196,47 @@ echo "== mutual TLS to the sidecar: GET /healthz, $N_TLS requests each"
 run_client tls_keep -n "$N_TLS" -c 1 "${MTLS[@]}" "$SC_URL/healthz"
 run_client tls_resume -n "$N_TLS" -c 1 --new-conn "${MTLS[@]}" "$SC_URL/healthz"
 run_client tls_full -n "$N_TLS" -c 1 --new-conn --no-tls-resume "${MTLS[@]}" "$SC_URL/healthz"
+echo "== the same without TLS: the gateway's GET /healthz (plain http)"
+run_client plain_keep -n "$N_TLS" -c 1 "$GW_URL/healthz"
+run_client plain_new -n "$N_TLS" -c 1 --new-conn "$GW_URL/healthz"
 
 # ---- 6. log follow latency -------------------------------------------------
 
-echo "== log follow: container clock -> ilctl logs -f, ${LOG_FOLLOW_S} s"
+# follow NAME CMD...: run CMD (a followed log) for LOG_FOLLOW_S seconds, each
+# line it prints prefixed with the reader's clock, into $T/follow-NAME.txt
+follow() {
+	local name=$1
+	shift
+	timeout "$LOG_FOLLOW_S" "$@" 2>"$T/logs/follow-$name.err" |
+		while IFS= read -r line; do
+			printf '%s %s\n' "$EPOCHREALTIME" "$line"
+		done >"$T/follow-$name.txt"
+}
+# follow_stats NAME: latency of the lines the container wrote after the
+# follow began (earlier ones came from the file at once), into R[NAME.*]
+follow_stats() {
+	local name=$1 n
+	awk -v t0="$follow_start" 'NF == 2 && $2 + 0 > t0 + 0.3 {
+		printf "%.3f\n", ($1 - $2) * 1000 }' "$T/follow-$name.txt" |
+		sort -n >"$T/follow-$name.ms"
+	n=$(wc -l <"$T/follow-$name.ms")
+	if ((n == 0)); then
+		echo "bench: log follow ($name): no lines arrived" >&2
+		sed 's/^/  /' "$T/logs/follow-$name.err" >&2
+		return 0
+	fi
+	R[$name.n]=$n
+	for p in 50 90 99 100; do
+		R[$name.p$p]=$(awk -v p="$p" '{ v[NR] = $1 } END {
+			k = int(p * NR / 100); if (k < p * NR / 100) k++
+			if (k < 1) k = 1; printf "%.1f", v[k] }' "$T/follow-$name.ms")
+	done
+	R[$name.max]=${R[$name.p100]}
+	echo "  $name lines=$n p50=$(r "$name" p50) p90=$(r "$name" p90) max=$(r "$name" max) (ms)"
+}
+
+echo "== log follow: a container prints its clock every 0.2 s; ${LOG_FOLLOW_S} s of"
+echo "   ilctl logs -f and curl -N through the gateway, curl -N to the sidecar, at once"
 cat >"$T/logpod.yaml" <<'YAML'
 apiVersion: v1
 kind: Pod
@@ -181,46 +253,34 @@ spec:
           i=0
           while [ $i -lt 60 ]; do date +%s.%N; sleep 0.2; i=$((i + 1)); done
 YAML
-follow_n=0
-if timeout 30 "$build/ilctl" --url "$GW_URL" --state-dir "$W/ilctl" \
-	create -f "$T/logpod.yaml" >"$T/logs/logpod-create.log" 2>&1 &&
-	timeout 30 "$build/ilctl" --url "$GW_URL" --state-dir "$W/ilctl" \
-		wait bench-logs --for running --timeout 25 --interval 1 \
+ILCTL=("$build/ilctl" --url "$GW_URL" --state-dir "$W/ilctl")
+if timeout 30 "${ILCTL[@]}" create -f "$T/logpod.yaml" >"$T/logs/logpod-create.log" 2>&1 &&
+	timeout 30 "${ILCTL[@]}" wait bench-logs --for running --timeout 25 \
 		>"$T/logs/logpod-wait.log" 2>&1; then
+	log_uid=$("${ILCTL[@]}" list 2>/dev/null | awk '$1 == "bench-logs" { print $3 }')
+	log_req='{"Namespace":"default","PodUID":"'$log_uid'","PodName":"bench-logs",'
+	log_req+='"ContainerName":"main","Opts":{"Tail":0,"Bytes":0,"Timestamps":false,'
+	log_req+='"Follow":true,"Previous":false,"SinceSeconds":0,'
+	log_req+='"SinceTime":"0001-01-01T00:00:00Z"}}'
 	follow_start=$(now)
-	# each line as it arrives, prefixed with the reader's clock
-	timeout "$LOG_FOLLOW_S" "$build/ilctl" --url "$GW_URL" \
-		--state-dir "$W/ilctl" logs bench-logs -f 2>"$T/logs/follow.err" |
-		while IFS= read -r line; do
-			printf '%s %s\n' "$EPOCHREALTIME" "$line"
-		done >"$T/follow.txt" &
-	follow_pid=$!
-	wait "$follow_pid" 2>/dev/null || true
-	follow_pid=''
-	# lines the container wrote after the follow began (the rest came
-	# from the file at once); latency in ms, sorted
-	awk -v t0="$follow_start" 'NF == 2 && $2 + 0 > t0 + 0.3 {
-		printf "%.3f\n", ($1 - $2) * 1000 }' "$T/follow.txt" |
-		sort -n >"$T/follow.ms"
-	follow_n=$(wc -l <"$T/follow.ms")
-	if ((follow_n > 0)); then
-		pct() { awk -v p="$1" '{ v[NR] = $1 } END {
-			k = int(p * NR); if (k < p * NR) k++; if (k < 1) k = 1
-			printf "%.1f", v[k] }' "$T/follow.ms"; }
-		R[follow.n]=$follow_n R[follow.p50]=$(pct 0.5)
-		R[follow.p90]=$(pct 0.9) R[follow.p99]=$(pct 0.99)
-		R[follow.max]=$(tail -n 1 "$T/follow.ms")
-		echo "  follow lines=$follow_n p50=$(r follow p50) p90=$(r follow p90) max=$(r follow max) (ms)"
-	else
-		echo "bench: log follow: no lines arrived" >&2
-		sed 's/^/  /' "$T/logs/follow.err" >&2
-	fi
+	follow gw "${ILCTL[@]}" logs bench-logs -f &
+	follow_pids=("$!")
+	follow gwcurl curl -sS -N -X GET "${JSON[@]}" --data-binary "$log_req" \
+		"$GW_URL/getLogs" &
+	follow_pids+=("$!")
+	follow sc curl -sS -N -X GET "${JSON[@]}" --data-binary "$log_req" \
+		"${MTLS[@]}" "$SC_URL/getLogs" &
+	follow_pids+=("$!")
+	wait "${follow_pids[@]}" 2>/dev/null || true
+	follow_pids=()
+	follow_stats gw
+	follow_stats gwcurl
+	follow_stats sc
 else
 	echo "bench: log follow: the pod did not start" >&2
 	cat "$T/logs/logpod-create.log" "$T/logs/logpod-wait.log" >&2
 fi
-timeout 30 "$build/ilctl" --url "$GW_URL" --state-dir "$W/ilctl" \
-	delete bench-logs --force >/dev/null 2>&1 || true
+timeout 30 "${ILCTL[@]}" delete bench-logs --force >/dev/null 2>&1 || true
 
 # ---- 1. create 100 pods ----------------------------------------------------
 
@@ -241,8 +301,10 @@ for i in $(seq "$N_PODS"); do
 	printf '%s' "$pod" >"$T/bodies/$i.delete"
 	for k in create status delete; do echo "$T/bodies/$i.$k" >>"$T/$k.list"; done
 done
+conns_start
 run_client create -n "$N_PODS" -c "$CONC" -X POST -B "$T/create.list" "${JSON[@]}" \
 	-H 'InterLink-Http-Session: bench#create' "$GW_URL/create"
+conns_stop create
 t0=$(now)
 if wait_for 15 refreshed_all; then
 	echo "  the gateway's status table holds all $N_PODS pods $(elapsed "$t0" "$(now)") s later:"
@@ -284,8 +346,10 @@ fi
 
 echo "== delete the $N_PODS pods, $CONC at a time"
 t0=$(now)
+conns_start
 run_client delete -n "$N_PODS" -c "$CONC" -X DELETE -B "$T/delete.list" "${JSON[@]}" \
 	-H 'InterLink-Http-Session: bench#delete' "$GW_URL/delete"
+conns_stop delete
 if wait_for 60 no_jobs; then
 	R[jobsgone.secs]=$(elapsed "$t0" "$(now)")
 	echo "  Slurm lists none of their jobs $(r jobsgone secs) s after the first delete"
@@ -356,16 +420,33 @@ row "GET /status via gateway, $N_PODS pods live" "st_gw_c$CONC" "$CONC"
 row "GET /status straight to sidecar (mTLS)" st_sc_c1 1
 row "GET /status straight to sidecar (mTLS)" "st_sc_c$CONC" "$CONC"
 row "POST /pinglink via gateway" ping 1
+row "POST /pinglink via gateway" "ping_c$CONC" "$CONC"
 row "sidecar /healthz, mTLS keep-alive" tls_keep 1
 row "sidecar /healthz, new mTLS connection (session resumed)" tls_resume 1
 row "sidecar /healthz, new mTLS connection (full handshake)" tls_full 1
-printf '| log line: container to `ilctl logs -f` (%s s follow) | %s lines | 1 | - | %s | %s | %s |\n' \
-	"$LOG_FOLLOW_S" "$(r follow n)" "$(r follow p50)" "$(r follow p99)" "$(r follow max)"
+row "gateway /healthz, plain http keep-alive" plain_keep 1
+row "gateway /healthz, new plain http connection" plain_new 1
+printf '| log line: container to `ilctl logs -f` via gateway | %s lines | 1 | - | %s | %s | %s |\n' \
+	"$(r gw n)" "$(r gw p50)" "$(r gw p99)" "$(r gw max)"
+printf '| log line: container to `curl -N` via gateway | %s lines | 1 | - | %s | %s | %s |\n' \
+	"$(r gwcurl n)" "$(r gwcurl p50)" "$(r gwcurl p99)" "$(r gwcurl max)"
+printf '| log line: container to sidecar /getLogs (mTLS, `curl -N`) | %s lines | 1 | - | %s | %s | %s |\n' \
+	"$(r sc n)" "$(r sc p50)" "$(r sc p99)" "$(r sc max)"
 echo
 echo "* $N_PODS creates took $(r create secs) s ($(r create rps) pods/s); $N_PODS deletes took"
 echo "  $(r delete secs) s, and Slurm listed none of the jobs $(r jobsgone secs) s after the first delete."
-echo "* Full mutual-TLS handshake: $(diff_ms "$(r tls_full p50)" "$(r tls_keep p50)") ms more than a"
-echo "  kept-alive request (p50); with session resumption $(diff_ms "$(r tls_resume p50)" "$(r tls_keep p50)") ms."
+echo "* Gateway-to-sidecar mTLS connections seen (ss every 100 ms, a lower bound): $(r create conns_gw)"
+echo "  during the $N_PODS creates and $(r delete conns_gw) during the $N_PODS deletes ($CONC in flight); $(r ping conns_gw) during"
+echo "  $N_PING pings 1 at a time, $(r "ping_c$CONC" conns_gw) during $N_PING pings $CONC at a time."
+echo "* A new mutual-TLS connection per request: $(diff_ms "$(r tls_full p50)" "$(r tls_keep p50)") ms more than a kept-alive"
+echo "  request (p50), $(diff_ms "$(r tls_resume p50)" "$(r tls_keep p50)") ms with session resumption; libcurl timed the"
+echo "  handshake alone at $(r tls_full tls) ms (full) and $(r tls_resume tls) ms (resumed), of which the"
+echo "  client's own CPU (libcurl + OpenSSL $(openssl version 2>/dev/null | awk '{ print $2 }'), a new SSL_CTX and key load per"
+echo "  connection) was $(r tls_full cpu) / $(r tls_resume cpu) ms per request ($(r tls_keep cpu) ms kept alive)."
+echo "  A new plain http connection costs $(diff_ms "$(r plain_new p50)" "$(r plain_keep p50)") ms."
+echo "* Log follow: the sidecar checks a followed log every 200 ms; a line took"
+echo "  $(r gw p50) ms (p50) to reach \`ilctl logs -f\` through the gateway, $(r gwcurl p50) ms to reach"
+echo "  \`curl -N\` through the gateway, $(r sc p50) ms to reach \`curl -N\` straight from the sidecar."
 echo "* One \`slurm_load_jobs\` of $(r poll jobs) jobs: $(r poll ms) ms (slurm_backend_check); slurmctld"
 echo "  answered the sidecar's $(r sdiag count) polls during the /status runs in $(r sdiag avg) ms each"
 echo "  (its own mean), with $N_PODS pod jobs queued."

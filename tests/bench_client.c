@@ -27,7 +27,12 @@
  *
  * Output, one line on stdout, times in milliseconds:
  *   LABEL n=N ok=N err=N conns=N secs=S rps=R p50=MS p90=MS p99=MS max=MS
- * conns is the number of connections libcurl opened.  The first failure
+ *         connect=MS tls=MS cpu=MS
+ * conns is the number of connections libcurl opened; connect and tls are
+ * the mean time to open one (TCP, then the TLS handshake alone, as libcurl
+ * times them; 0 for TCP-only), over the requests that opened one, or "-"
+ * when none did; cpu is this client's own CPU time (user + system) per
+ * request, to tell its share of the latency.  The first failure
  * is described on stderr.  Exit status: 0 when every request got the
  * expected status, 2 when some did not, 1 on bad usage or set-up errors.
  */
@@ -41,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -94,6 +100,9 @@ struct worker {
 	long ok;
 	long err;
 	long conns;
+	long connect_n;
+	double connect_ms;
+	double tls_ms;
 	char snippet[ERR_SNIPPET + 1];
 	size_t snippet_len;
 	int setup_failed;
@@ -106,6 +115,17 @@ static double now_ms(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		return 0;
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CPU time (user + system) of the whole process so far, in ms */
+static double cpu_ms(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 static void usage(void)
@@ -488,6 +508,23 @@ static void report_error(long i, const char *what, const struct worker *w)
 	(void)pthread_mutex_unlock(&err_lock);
 }
 
+/* The last request opened a connection: how long did that take? */
+static void add_connect_times(struct worker *w)
+{
+	curl_off_t tcp = 0, app = 0;
+
+	if (curl_easy_getinfo(w->h, CURLINFO_CONNECT_TIME_T, &tcp) !=
+	    CURLE_OK ||
+	    curl_easy_getinfo(w->h, CURLINFO_APPCONNECT_TIME_T, &app) !=
+	    CURLE_OK)
+		return;
+	w->connect_n++;
+	w->connect_ms += (double)tcp / 1e3;
+	/* app is 0 without TLS; both count from the request's start */
+	if (app > tcp)
+		w->tls_ms += (double)(app - tcp) / 1e3;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -513,6 +550,8 @@ static void *work(void *arg)
 		if (curl_easy_getinfo(w->h, CURLINFO_NUM_CONNECTS, &conns) ==
 		    CURLE_OK)
 			w->conns += conns;
+		if (conns > 0)
+			add_connect_times(w);
 		if (rc != CURLE_OK) {
 			w->err++;
 			report_error(i, curl_easy_strerror(rc), w);
@@ -554,9 +593,11 @@ static double percentile(const double *v, long n, double p)
 int main(int argc, char **argv)
 {
 	struct worker *w;
-	long ok = 0, err = 0, conns = 0, started = 0;
+	long ok = 0, err = 0, conns = 0, started = 0, connect_n = 0;
+	double connect_ms = 0, tls_ms = 0;
+	char connect_s[32] = "-", tls_s[32] = "-";
 	bool setup_failed = false;
-	double t0, secs;
+	double t0, secs, cpu0, cpu;
 	CURLcode cr;
 
 	cr = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -586,6 +627,7 @@ int main(int argc, char **argv)
 	}
 
 	atomic_init(&next_req, 0);
+	cpu0 = cpu_ms();
 	t0 = now_ms();
 	for (long t = 0; t < opt.threads; t++) {
 		int r = pthread_create(&w[t].tid, NULL, work, &w[t]);
@@ -610,27 +652,39 @@ int main(int argc, char **argv)
 		ok += w[t].ok;
 		err += w[t].err;
 		conns += w[t].conns;
+		connect_n += w[t].connect_n;
+		connect_ms += w[t].connect_ms;
+		tls_ms += w[t].tls_ms;
 		if (w[t].setup_failed)
 			setup_failed = true;
 		curl_easy_cleanup(w[t].h);
 	}
 	secs = (now_ms() - t0) / 1e3;
+	cpu = cpu_ms() - cpu0;
 	if (setup_failed || ok + err != opt.requests) {
 		fprintf(stderr, "bench_client: %s: only %ld of %ld requests "
 			"ran\n", opt.label, ok + err, opt.requests);
 		return 1;
 	}
 
+	if (connect_n > 0) {
+		(void)snprintf(connect_s, sizeof(connect_s), "%.3f",
+			       connect_ms / (double)connect_n);
+		(void)snprintf(tls_s, sizeof(tls_s), "%.3f",
+			       tls_ms / (double)connect_n);
+	}
 	qsort(latency_ms, (size_t)opt.requests, sizeof(*latency_ms),
 	      cmp_double);
 	if (printf("%s n=%ld ok=%ld err=%ld conns=%ld secs=%.3f rps=%.1f "
-		   "p50=%.3f p90=%.3f p99=%.3f max=%.3f\n",
+		   "p50=%.3f p90=%.3f p99=%.3f max=%.3f connect=%s tls=%s "
+		   "cpu=%.3f\n",
 		   opt.label, opt.requests, ok, err, conns, secs,
 		   secs > 0 ? (double)opt.requests / secs : 0.0,
 		   percentile(latency_ms, opt.requests, 0.50),
 		   percentile(latency_ms, opt.requests, 0.90),
 		   percentile(latency_ms, opt.requests, 0.99),
-		   latency_ms[opt.requests - 1]) < 0 ||
+		   latency_ms[opt.requests - 1], connect_s, tls_s,
+		   cpu / (double)opt.requests) < 0 ||
 	    fflush(stdout) != 0) {
 		perror("bench_client: stdout");
 		return 1;

@@ -40,6 +40,7 @@ il_start_sidecar() {
 	  CertFile: "$IL_PKI/sidecar.crt"
 	  KeyFile: "$IL_PKI/sidecar.key"
 	  CACertFile: "$IL_PKI/ca.crt"
+	${SC_TLS_EXTRA:+  $SC_TLS_EXTRA}
 	$extra
 	YAML
 	rm -f "$SC_SOCK" # a killed sidecar's socket must not look like ours
@@ -70,7 +71,7 @@ il_start_gateway() {
 	  CertFile: "$IL_PKI/gateway.crt"
 	  KeyFile: "$IL_PKI/gateway.key"
 	  CACertFile: "$IL_PKI/ca.crt"
-	  ServerName: "sidecar"
+	  ServerName: "${GW_SERVER_NAME:-sidecar}"
 	$extra
 	YAML
 	"$IL_BUILD/interlink-api" -c "$GW_DIR/InterLinkConfig.yaml" \

@@ -1,4 +1,6 @@
+# shellcheck shell=bash disable=SC2034
 # tests/gw-lib.sh - helpers of the gateway tests 04NN (sourced after lib.sh).
+# (SC2034: the variables set here are for the scripts that source it.)
 #
 # gw_start NAME ADDRESS [EXTRA-YAML]
 #   Start interlink-api listening on ADDRESS (http://127.0.0.1,
@@ -77,6 +79,7 @@ gw_start() {
 		>>"$GW_DIR/gateway.log" 2>&1 &
 	GW_PID=$!
 	IL_PIDS+=("$GW_PID")
+	# shellcheck disable=SC2317 # called through wait_for
 	gw_logged() { tail -n +$((lines + 1)) "$GW_DIR/gateway.log" | grep -q "$1"; }
 	if ! wait_for 10 gw_logged 'listening on'; then
 		t_diag "gateway $name did not start:"

@@ -109,6 +109,8 @@ static void check_words(const struct wire_pod *pod,
 	FUZZ_CHECK(w->n >= 3 + tail, "too few words:\n%s", script);
 	FUZZ_CHECK(!strcmp(w->v[0], ct->name), "name:\n%s", script);
 	FUZZ_CHECK(!strcmp(w->v[1], conf.runtime), "runtime:\n%s", script);
+	FUZZ_CHECK(!strcmp(w->v[2], ct->n_command ? "exec" : "run"),
+		   "exec/run:\n%s", script);
 	buf_init(&img, SCRIPT_MAX);
 	FUZZ_CHECK(jobscript_image(&conf, pod, ct->image, &img) == 0, "img");
 	k = w->n - tail;

@@ -203,7 +203,7 @@ def gen_wire_create():
     c.add("pcr-bad-base64", bad)
     c.add("pcr-no-pod", {"configmaps": None})
     c.add("pcr-pod-null", {"pod": None})
-    c.add("pcr-dup-case", '{"Pod":{"metadata":{"uid":"a"}},"pod":{"metadata":{"uid":"b"},'
+    c.add("known-pcr-dup-case", '{"Pod":{"metadata":{"uid":"a"}},"pod":{"metadata":{"uid":"b"},'
                           '"spec":{"containers":[{"name":"c","image":"i"}]}}}')
     # RetrievedPodData (wire-contract.md §2.3)
     rpd = {"pod": POD_CONTRACT,
@@ -257,6 +257,8 @@ def gen_wire_status():
     c.add("status-bad-exit", [{"containers": [{"state": {"terminated": {"exitCode": 2147483648}}}]}])
     c.add("status-two-states", [{"containers": [{"state": {"waiting": {}, "running": {}}}]}])
     c.add("status-case", '[{"Name":"x","uid":"y","JID":1,"CONTAINERS":[]}]')
+    c.add("known-started-year-minus-1", [{"containers": [{"state": {"running": {
+        "startedAt": "0000-01-01T00:00:00+01:00"}}}]}])
 
 
 def gen_wire_misc():
@@ -296,6 +298,9 @@ def gen_wire_logs():
     c.add("log-bad-tail", {"Opts": {"Tail": 1.5}})
     c.add("log-bad-time", {"Opts": {"SinceTime": "yesterday"}})
     c.add("log-year0", {"Opts": {"SinceTime": "0000-01-01T00:00:00Z"}})
+    # known findings (see tests/fuzz/README.md): FUZZ_STRICT=1 fails on them
+    c.add("known-since-time-year-minus-1", {"Opts": {"SinceTime": "0000-01-01T00:00:00+01:00"}})
+    c.add("known-bytes-2-53", {"Opts": {"Bytes": 9007199254740992}})
     for t in ["2026-07-14T10:00:00Z", "2026-07-14T10:00:00.5Z", "2024-02-29T23:59:59-00:30",
               "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2026-07-14T10:00:00",
               "2026-13-01T00:00:00Z", "2026-07-14T10:00:00.1234567891Z", "1970-01-01T00:00:00+14:00"]:
@@ -457,7 +462,7 @@ Tenants:
     Group: nogroup
   team-c: {User: no-such-user-x}
 """)
-    c.add("slurm-empty-options", "SingularityDefaultOptions: []\nDataRootFolder: /d\n")
+    c.add("known-slurm-empty-options", "SingularityDefaultOptions: []\nDataRootFolder: /d\n")
     c.add("slurm-null-options", "SingularityDefaultOptions:\nDataRootFolder: /d\n")
     c.add("slurm-tls-missing", "TLS:\n  Enabled: true\n  CertFile: /nonexistent\n")
     c.add("slurm-bad-int", "StatusPollIntervalMs: 50\nDefaultCPUs: lots\n")

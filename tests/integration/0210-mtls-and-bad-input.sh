@@ -17,6 +17,9 @@ check_fails "a client certificate from another CA is refused" \
 check_fails "a certificate without clientAuth is refused" \
 	curl -sS -o /dev/null --cacert "$IL_PKI/ca.crt" -d '[]' \
 	--cert "$IL_PKI/wrongeku.crt" --key "$IL_PKI/wrongeku.key" "$url"
+check_fails "an expired client certificate is refused" \
+	curl -sS -o /dev/null --cacert "$IL_PKI/ca.crt" -d '[]' \
+	--cert "$IL_PKI/expired.crt" --key "$IL_PKI/expired.key" "$url"
 check_fails "plain http to the TLS port gets no answer" \
 	curl -sS -o /dev/null -d '[]' "http://127.0.0.1:$SC_PORT/status"
 
@@ -54,5 +57,20 @@ check "unknown path gets 404" [ "$(code GET "$GW_URL/nope" '')" = 404 ]
 check "the sidecar is still up" kill -0 "$SC_PID"
 check "the gateway is still up" kill -0 "$GW_PID"
 check "and still answers" ilctl ping
+
+# an identity allow-list: the gateway's certificate, not the VK's
+SC_TLS_EXTRA='AllowedClients: ["interlink-api"]' il_start_sidecar allow || exit 1
+url=https://localhost:$SC_PORT/status
+check "an allowed identity gets 200" \
+	[ "$(sc_curl /status -o /dev/null -w '%{http_code}' -d '[]')" = 200 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$IL_PKI/ca.crt" -d '[]' \
+	--cert "$IL_PKI/vk.crt" --key "$IL_PKI/vk.key" "$url")
+check_eq "a certificate from the right CA with another identity gets 403" 403 "$code"
+GW_SERVER_NAME=not-the-sidecar il_start_gateway wrongname || exit 1
+out=$(curl -s -w ' %{http_code}' -X POST "$GW_URL/pinglink")
+check_match "a gateway expecting another sidecar name refuses the sidecar" \
+	'(certificate|SSL|name).* 50[0-9]$' "$out"
+check "the unix socket is not subject to the allow-list" \
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SC_SOCK" -d '[]' http://unix/status)" = 200 ]
 
 t_done

@@ -3,6 +3,7 @@
 # gateway (https with a required client certificate, an identity allow-list
 # and bearer tokens; and a unix socket), with real Slurm jobs behind it:
 # wire-contract.md §1 and §9.1.
+# shellcheck disable=SC2016,SC2153 # jq and awk programs in single quotes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../gw-lib.sh"
 
@@ -180,14 +181,16 @@ out=$(curl -sv -o /dev/null "${VK_CURL_ARGS[@]}" -X POST "$GWS_URL/pinglink" \
 check_match "HTTP/1.1 keep-alive: the second call reuses the connection" \
 	'Re-using existing connection' "$out"
 port=${GWS_URL##*:}
-for i in 1 2 3 4 5; do # calls whose client never closes its connection
+for _ in 1 2 3 4 5; do # calls whose client never closes its connection
 	(printf 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n'
 		sleep 8) | timeout 20 openssl s_client -quiet -connect "127.0.0.1:$port" \
 		-CAfile "$IL_PKI/ca.crt" -cert "$IL_PKI/vk.crt" -key "$IL_PKI/vk.key" \
 		>/dev/null 2>&1 &
 done
 established() { # OP N: the server's established connections compare to N
-	[ "$(ss -Htn state established "( sport = :$port )" | wc -l)" "$1" "$2" ]
+	local n
+	n=$(ss -Htn state established "( sport = :$port )" | wc -l)
+	test "$n" "$1" "$2"
 }
 check "abandoned connections are open" wait_for 5 established -ge 5
 check "... and closed by the server within the idle timeout (2 s)" \
@@ -231,7 +234,7 @@ gw_start gwc http://127.0.0.1 'MaxConnections: 16
 IdleTimeoutSeconds: 60' || exit 1
 port=${GW_URL##*:}
 fds=()
-for i in $(seq 14); do # 14 calls whose client keeps the connection
+for _ in $(seq 14); do # 14 calls whose client keeps the connection
 	exec {fd}<>"/dev/tcp/127.0.0.1/$port"
 	printf 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n' >&"$fd"
 	fds+=("$fd")

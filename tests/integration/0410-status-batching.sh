@@ -3,6 +3,7 @@
 # one batched /status per refresh interval (default 2 s), not one per poll,
 # and every answer is about the pod asked for.  Real Slurm jobs (sleep 60;
 # most pend), all cancelled by deleting the pods at the end.
+# shellcheck disable=SC2016 # jq and awk programs in single quotes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../gw-lib.sh"
 
@@ -72,11 +73,12 @@ stats=$(cat "$W/status.codes1" "$W/status.codes2" | awk '{ print $2 * 1000 }' |
 		printf "mean %.2f ms, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
 			s / NR, v[int(NR * 0.5)], v[int(NR * 0.99)], v[NR] }')
 t_diag "/status latency from the table (keep-alive client): $stats"
-p99=$(sed 's/.*p99 \([0-9.]*\) ms.*/\1/' <<<"$stats")
+p99=${stats#*p99 } p99=${p99%% ms*}
 check "/status answers from the table fast (p99 < 50 ms)" \
 	awk -v v="$p99" 'BEGIN { exit !(v < 50) }'
 (cd "$W/out" && jq -r '.[0].UID' -- *.status | sort >"$W/got.uids")
-(cd "$W/pods" && ls | grep -v '\.' | sort >"$W/want.uids")
+for f in "$W/pods/"*.status; do f=${f##*/}; echo "${f%.status}"; done |
+	sort >"$W/want.uids"
 check "every answer is about the pod asked for" cmp -s "$W/got.uids" "$W/want.uids"
 check "... with one container entry each" \
 	jqe -s 'all(.[]; length == 1 and (.[0].containers | length) == 1)' \

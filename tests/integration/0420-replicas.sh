@@ -2,6 +2,7 @@
 # The gateway keeps no state that cannot be rebuilt: two replicas on one
 # sidecar both answer for pods created through either, and a restarted
 # replica relearns its pods from the sidecar (GET /pods).
+# shellcheck disable=SC2016 # jq and awk programs in single quotes
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../gw-lib.sh"
 
