@@ -6,7 +6,6 @@
  * reverse.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "backend_slurm.h"
+#include "daemon.h"
 #include "httpd.h"
 #include "log.h"
 #include "sidecar.h"
@@ -103,44 +103,33 @@ static struct httpd *start_unix(struct sidecar *sc, char *err, size_t errlen)
 int main(int argc, char **argv)
 {
 	static struct sidecar sc;
-	const char *path = NULL;
-	bool check = false, print = false, verbose = false;
+	struct daemon_args args;
 	struct httpd *tcp = NULL, *unx = NULL;
 	char err[1024] = "";
 	sigset_t sigs;
-	int opt, sig = 0, rc = 1;
+	int rc = 1;
 
 	log_set_ident("sidecar-slurm");
-	while ((opt = getopt(argc, argv, "c:tTvhV")) != -1) {
-		switch (opt) {
-		case 'c': path = optarg; break;
-		case 't': check = true; break;
-		case 'T': print = true; break;
-		case 'v': verbose = true; break;
-		case 'V': printf("sidecar-slurm %s\n", ILK_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (sconf_load(&sc.conf, path, err, sizeof(err)) < 0) {
+	rc = daemon_parse_args(argc, argv, "sidecar-slurm", ILK_VERSION, usage,
+			       &args);
+	if (rc >= 0)
+		return rc;
+	rc = 1;
+	if (sconf_load(&sc.conf, args.config, err, sizeof(err)) < 0) {
 		log_error("configuration: %s", err);
 		return 1;
 	}
-	if (check || print) {
-		if (print)
+	if (args.check || args.print) {
+		if (args.print)
 			conf_print(sconf_table, &sc.conf, stdout);
 		else
 			printf("configuration OK\n");
 		sconf_free(&sc.conf);
 		return 0;
 	}
-	log_apply_flags(sc.conf.verbose || verbose, sc.conf.errors_only);
-	/* every thread inherits this mask; only sigwait below sees them */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	log_apply_flags(sc.conf.verbose || args.verbose, sc.conf.errors_only);
+	/* every thread inherits this mask; only daemon_wait sees them */
+	daemon_signals(&sigs);
 	host_conf = &sc.conf;
 	pthread_mutex_init(&sc.backend_lock, NULL);
 	pthread_mutex_init(&sc.create_lock, NULL);
@@ -199,9 +188,7 @@ int main(int argc, char **argv)
 	if (!sc.conf.tls_enabled && tcp)
 		log_warn("the TCP listener has no TLS: anyone who can reach "
 			 "it can run jobs");
-	while (sigwait(&sigs, &sig) != 0)
-		;
-	log_notice("signal %d: shutting down", sig);
+	log_notice("signal %d: shutting down", daemon_wait(&sigs));
 	rc = 0;
 out:
 	httpd_stop(tcp);
