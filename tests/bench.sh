@@ -8,15 +8,16 @@
 # folders under the temp dir, StatusPollIntervalMs 300, verbose logs), and
 # measures with BUILD_DIR/tests/bench_client (libcurl, one keep-alive
 # connection per thread):
-#   - /pinglink through the gateway (200 requests);
+#   - /pinglink through the gateway (200 requests, 1 and 8 at a time);
 #   - mutual TLS to the sidecar: GET /healthz on one kept-alive connection,
-#     and on a new connection per request with and without TLS session
-#     resumption (200 requests each);
+#     and on a new connection per request with libcurl's TLS session cache
+#     on and off (200 requests each);
 #   - connection set-up without TLS: GET /healthz on the gateway (plain
 #     http), kept alive and a new connection per request;
 #   - log follow: a container prints its clock every 0.2 s; `ilctl logs -f`
-#     (through the gateway) and `curl -N` (straight to the sidecar) read it
-#     at the same time, and each line's arrival is compared with its clock;
+#     and `curl -N` through the gateway and `curl -N` straight to the
+#     sidecar read it at the same time, each line's arrival compared with
+#     the clock it carries;
 #   - 100 pods (`sleep 60`, 16 run at once on the 16-CPU test node, the
 #     rest pend) created with 8 parallel POST /create;
 #   - 2000 GET /status (one pod each, round robin over the 100) through the
@@ -26,7 +27,10 @@
 #   - the 100 pods deleted (8 parallel DELETE /delete), and the time until
 #     Slurm lists none of their jobs as pending or running;
 #   - one slurm_load_jobs on its own: BUILD_DIR/tests/slurm_backend_check's
-#     "poll of N jobs took X ms" (the sidecar does not log its poll times).
+#     "poll of N jobs took X ms" (the sidecar does not log its poll times);
+#   - while pings, creates and deletes run: the gateway's connections to the
+#     sidecar (ss, sampled), each one a new mutual-TLS handshake; while
+#     /status runs through the gateway: the /status calls the sidecar got.
 # Ends with the machine, the date and a Markdown table for README.md.
 # Everything it starts is stopped on exit (also on Ctrl-C); KEEP_TMP=1
 # keeps the temp dir.  Exit status is 0 unless the set-up fails.
@@ -319,10 +323,15 @@ echo "  Slurm: $(squeue -h -t R -o %i | wc -l) jobs running, $(squeue -h -t PD -
 sdiag -r >/dev/null 2>&1 || true
 sdiag_t0=$(now)
 echo "== GET /status, $N_STATUS requests round robin over the $N_PODS pods"
+sc_status_calls() { grep -c 'GET /status -> ' "$SC_DIR/sidecar.log"; }
+s0=$(sc_status_calls)
+t0=$(now)
 for c in 1 "$CONC"; do
 	run_client "st_gw_c$c" -n "$N_STATUS" -c "$c" -X GET -B "$T/status.list" "${JSON[@]}" \
 		-H 'InterLink-Http-Session: bench#status' "$GW_URL/status"
 done
+R[st_gw.sc_calls]=$(($(sc_status_calls) - s0))
+echo "  the sidecar answered ${R[st_gw.sc_calls]} GET /status calls from the gateway in those $(elapsed "$t0" "$(now)") s"
 for c in 1 "$CONC"; do
 	run_client "st_sc_c$c" -n "$N_STATUS" -c "$c" -X GET -B "$T/status.list" "${JSON[@]}" \
 		-H 'InterLink-Http-Session: bench#status' "${MTLS[@]}" "$SC_URL/status"
@@ -422,8 +431,8 @@ row "GET /status straight to sidecar (mTLS)" "st_sc_c$CONC" "$CONC"
 row "POST /pinglink via gateway" ping 1
 row "POST /pinglink via gateway" "ping_c$CONC" "$CONC"
 row "sidecar /healthz, mTLS keep-alive" tls_keep 1
-row "sidecar /healthz, new mTLS connection (session resumed)" tls_resume 1
-row "sidecar /healthz, new mTLS connection (full handshake)" tls_full 1
+row "sidecar /healthz, new mTLS connection, TLS session cache on" tls_resume 1
+row "sidecar /healthz, new mTLS connection, TLS session cache off" tls_full 1
 row "gateway /healthz, plain http keep-alive" plain_keep 1
 row "gateway /healthz, new plain http connection" plain_new 1
 printf '| log line: container to `ilctl logs -f` via gateway | %s lines | 1 | - | %s | %s | %s |\n' \
@@ -439,14 +448,17 @@ echo "* Gateway-to-sidecar mTLS connections seen (ss every 100 ms, a lower bound
 echo "  during the $N_PODS creates and $(r delete conns_gw) during the $N_PODS deletes ($CONC in flight); $(r ping conns_gw) during"
 echo "  $N_PING pings 1 at a time, $(r "ping_c$CONC" conns_gw) during $N_PING pings $CONC at a time."
 echo "* A new mutual-TLS connection per request: $(diff_ms "$(r tls_full p50)" "$(r tls_keep p50)") ms more than a kept-alive"
-echo "  request (p50), $(diff_ms "$(r tls_resume p50)" "$(r tls_keep p50)") ms with session resumption; libcurl timed the"
-echo "  handshake alone at $(r tls_full tls) ms (full) and $(r tls_resume tls) ms (resumed), of which the"
-echo "  client's own CPU (libcurl + OpenSSL $(openssl version 2>/dev/null | awk '{ print $2 }'), a new SSL_CTX and key load per"
-echo "  connection) was $(r tls_full cpu) / $(r tls_resume cpu) ms per request ($(r tls_keep cpu) ms kept alive)."
-echo "  A new plain http connection costs $(diff_ms "$(r plain_new p50)" "$(r plain_keep p50)") ms."
+echo "  request (p50); $(diff_ms "$(r tls_resume p50)" "$(r tls_keep p50)") ms with libcurl's TLS session cache on (no gain: no"
+echo "  resumption seen). libcurl timed the handshake alone at $(r tls_full tls) / $(r tls_resume tls) ms (cache off/on),"
+echo "  and the client used $(r tls_full cpu) / $(r tls_resume cpu) ms of CPU per request against $(r tls_keep cpu) ms kept alive:"
+echo "  most of the cost is the client's (libcurl + OpenSSL $(openssl version 2>/dev/null | awk '{ print $2 }') build a TLS context and"
+echo "  load the certificate and key for every connection). A new plain http connection costs"
+echo "  $(diff_ms "$(r plain_new p50)" "$(r plain_keep p50)") ms."
 echo "* Log follow: the sidecar checks a followed log every 200 ms; a line took"
 echo "  $(r gw p50) ms (p50) to reach \`ilctl logs -f\` through the gateway, $(r gwcurl p50) ms to reach"
 echo "  \`curl -N\` through the gateway, $(r sc p50) ms to reach \`curl -N\` straight from the sidecar."
+echo "* The $((2 * N_STATUS)) GET /status through the gateway cost the sidecar $(r st_gw sc_calls) /status calls"
+echo "  (the gateway answers from its status table, refreshed in batches)."
 echo "* One \`slurm_load_jobs\` of $(r poll jobs) jobs: $(r poll ms) ms (slurm_backend_check); slurmctld"
 echo "  answered the sidecar's $(r sdiag count) polls during the /status runs in $(r sdiag avg) ms each"
 echo "  (its own mean), with $N_PODS pod jobs queued."
