@@ -741,7 +741,8 @@ static void test_pod_probes_and_hooks(void **state)
 		  "{'httpGet':{'httpHeaders':[{'name':1}]}}}}]}}",
 		  "spec.containers[0].lifecycle.preStop.httpGet.httpHeaders[0]"
 		  ".name: expected a string" },
-		{ "{'spec':{'containers':[{'ports':[{'containerPort':'80'}]}]}}",
+		{ "{'spec':{'containers':[{'ports':[{'containerPort':"
+		  "'80'}]}]}}",
 		  "spec.containers[0].ports[0].containerPort: expected an "
 		  "integer" },
 	};
