@@ -151,6 +151,12 @@ bool text_is_printable(const char *s)
 	return true;
 }
 
+bool text_is_loopback(const char *h)
+{
+	return h && (strcmp(h, "localhost") == 0 || strcmp(h, "::1") == 0 ||
+		     strcmp(h, "[::1]") == 0 || strncmp(h, "127.", 4) == 0);
+}
+
 int text_parse_u64(const char *s, uint64_t max, uint64_t *ret)
 {
 	unsigned long long v;

@@ -28,6 +28,9 @@ bool text_is_rel_path(const char *s);
 /* Contains no byte < 0x20 or 0x7f (tabs and newlines included). */
 bool text_is_printable(const char *s);
 
+/* A loopback host: "localhost", 127.0.0.0/8, "::1" (with or without []). */
+bool text_is_loopback(const char *host);
+
 /* Whole-string unsigned/signed decimal parse with range; 0 or -EINVAL. */
 int text_parse_u64(const char *s, uint64_t max, uint64_t *ret);
 int text_parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret);

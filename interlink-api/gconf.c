@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "httpd.h"
+#include "text.h"
 
 #define OFF(f) offsetof(struct gconf, f)
 #define UPSTREAM_ONLY "accepted for compatibility; no effect"
@@ -58,6 +59,8 @@ const struct conf_key gconf_table[] = {
 	 "log errors only"},
 	{"DataRootFolder", CONF_STRING, OFF(data_root), NULL, 0, 0, NULL,
 	 UPSTREAM_ONLY},
+	{"AllowPlainHTTP", CONF_BOOL, OFF(allow_plain_http), "false", 0, 0,
+	 NULL, "allow plain http off loopback (listener or SidecarURL)"},
 	{"TLS", CONF_SECTION, 0, NULL, 0, 0, tls_table,
 	 "the virtual-kubelet-facing listener"},
 	{"SidecarTLS", CONF_SECTION, 0, NULL, 0, 0, sidecar_tls_table,
@@ -107,6 +110,19 @@ static int need_file(const char *key, const char *path, char *err,
 	return 0;
 }
 
+/* An http:// URL whose host is not a loopback address. */
+static bool plain_off_loopback(const char *url)
+{
+	char host[256], e[128];
+	uint16_t port;
+	bool tls, unx;
+
+	if (httpd_parse_url(url, &tls, &unx, host, sizeof(host), &port, e,
+			    sizeof(e)) < 0)
+		return false; /* reported where the URL is used */
+	return !tls && !unx && !text_is_loopback(host);
+}
+
 static int check(struct gconf *c, char *err, size_t errlen)
 {
 	if (!c->interlink_address || !*c->interlink_address) {
@@ -115,6 +131,25 @@ static int check(struct gconf *c, char *err, size_t errlen)
 	}
 	if (!c->sidecar_url || !*c->sidecar_url) {
 		snprintf(err, errlen, "SidecarURL: required");
+		return -1;
+	}
+	if (plain_off_loopback(c->interlink_address) &&
+	    !c->allow_plain_http) {
+		snprintf(err, errlen, "InterlinkAddress: '%s' is plain http "
+			 "off loopback; use https:// (TLS) or set "
+			 "AllowPlainHTTP: true", c->interlink_address);
+		return -1;
+	}
+	if (plain_off_loopback(c->sidecar_url) && !c->allow_plain_http) {
+		snprintf(err, errlen, "SidecarURL: '%s' is plain http off "
+			 "loopback; use https:// (mutual TLS) or set "
+			 "AllowPlainHTTP: true", c->sidecar_url);
+		return -1;
+	}
+	if (c->tls_enabled &&
+	    strncmp(c->interlink_address, "https://", 8) != 0) {
+		snprintf(err, errlen, "TLS.Enabled: true needs an https:// "
+			 "InterlinkAddress (it is '%s')", c->interlink_address);
 		return -1;
 	}
 	if (strncmp(c->interlink_address, "https://", 8) == 0) {

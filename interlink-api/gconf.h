@@ -22,6 +22,7 @@ struct gconf {
 	bool errors_only;
 	char *data_root;         /* accepted, unused (as upstream) */
 	bool tls_enabled;
+	bool allow_plain_http;
 	char *tls_cert_file;
 	char *tls_key_file;
 	char *tls_ca_file;

@@ -8,6 +8,7 @@
 
 #include "flavors.h"
 #include "tenancy.h"
+#include "text.h"
 
 #define OFF(f) offsetof(struct sconf, f)
 #define UPSTREAM_ONLY "accepted for compatibility with the Go plugin; no effect"
@@ -136,12 +137,6 @@ static int check_taints(const cJSON *raw, char *err, size_t errlen)
 	return 0;
 }
 
-static bool is_loopback(const char *a)
-{
-	return a && (strcmp(a, "localhost") == 0 || strcmp(a, "::1") == 0 ||
-		     strncmp(a, "127.", 4) == 0);
-}
-
 static int check(struct sconf *c, char *err, size_t errlen)
 {
 	struct conf_strlist *o = &c->singularity_default_options;
@@ -171,7 +166,7 @@ static int check(struct sconf *c, char *err, size_t errlen)
 	    check_taints(c->raw, err, errlen) < 0)
 		return -1;
 	if (!c->tls_enabled && c->sidecar_port && *c->sidecar_port &&
-	    !c->allow_plain_http && !is_loopback(c->sidecar_address)) {
+	    !c->allow_plain_http && !text_is_loopback(c->sidecar_address)) {
 		snprintf(err, errlen, "SidecarAddress: '%s' is not loopback "
 			 "and TLS is off; enable TLS or set AllowPlainHTTP: "
 			 "true", c->sidecar_address ? c->sidecar_address : "");

@@ -70,7 +70,9 @@ cleanup() {
 		"$src/tests/slurm-cluster.sh" stop "$T/slurm" >&2 || echo "run-tests: warning: cluster stop failed" >&2
 	fi
 	if [[ -n $T ]]; then
-		if [[ -n $keep_tmp ]]; then echo "run-tests: kept $T" >&2; else rm -rf -- "$T"; fi
+		if [[ -n $keep_tmp ]]; then echo "run-tests: kept $T" >&2; else
+			rm -rf -- "$T" || echo "run-tests: warning: cannot remove $T" >&2
+		fi
 	fi
 }
 trap cleanup EXIT
@@ -78,7 +80,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 finish() {
-	cleanup
+	cleanup || echo "run-tests: warning: clean-up failed" >&2
 	echo "$passed passed, $failed failed"
 	((failed == 0 && passed > 0)) || exit 1
 	exit 0

@@ -74,7 +74,12 @@ ourpid() {
 	read -r comm 2>/dev/null <"/proc/$pid/comm" || return 1
 	[[ $comm == "$1" ]] || return 1
 	cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
-	[[ $cmdline == *"$D/"* ]] || return 1
+	# started for DIR: named on its command line, or (restarted by
+	# hand with SLURM_CONF) in its environment
+	if [[ $cmdline != *"$D/"* ]]; then
+		tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" |
+			grep -qxF "SLURM_CONF=$D/slurm.conf" || return 1
+	fi
 	state=$(procstate "$pid") || return 1
 	[[ $state != Z ]] || return 1
 	echo "$pid"

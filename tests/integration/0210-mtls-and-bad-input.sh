@@ -73,4 +73,12 @@ check_match "a gateway expecting another sidecar name refuses the sidecar" \
 check "the unix socket is not subject to the allow-list" \
 	[ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SC_SOCK" -d '[]' http://unix/status)" = 200 ]
 
+printf 'InterlinkAddress: "http://0.0.0.0"\nSidecarURL: "unix:///x.sock"\n' >"$W/gwplain.yaml"
+check_match "the gateway refuses plain http off loopback" "plain http off loopback" \
+	"$("$IL_BUILD/interlink-api" -t -c "$W/gwplain.yaml" 2>&1)"
+printf 'AllowPlainHTTP: true\n' >>"$W/gwplain.yaml"
+check "unless AllowPlainHTTP says so" "$IL_BUILD/interlink-api" -t -c "$W/gwplain.yaml"
+printf 'InterlinkAddress: "http://127.0.0.1"\nSidecarURL: "http://10.1.2.3"\n' >"$W/gwplain2.yaml"
+check_match "and a plain http sidecar off loopback" "SidecarURL: .*plain http" \
+	"$("$IL_BUILD/interlink-api" -t -c "$W/gwplain2.yaml" 2>&1)"
 t_done

@@ -23,6 +23,8 @@ check "the pod runs" wait_for 30 running
 
 # ---- slurmctld down
 read -r ctld_pid <"$D/slurmctld.pid"
+# restart it exactly as the cluster started it (its stop looks for that)
+mapfile -t ctld_argv < <(tr '\0' '\n' <"/proc/$ctld_pid/cmdline")
 kill -TERM "$ctld_pid"
 ctld_down() { ! kill -0 "$ctld_pid" 2>/dev/null; }
 wait_for 10 ctld_down
@@ -39,7 +41,7 @@ check_match "create during the outage fails clearly" \
 	'HTTP 503.*slurmctld unreachable' "$out"
 check "the sidecar is still up" kill -0 "$SC_PID"
 check "the gateway is still up" kill -0 "$GW_PID"
-slurmctld -i
+"${ctld_argv[@]}"
 ping_ok() { ilctl ping >/dev/null 2>&1; }
 check "ping recovers once slurmctld is back" wait_for 30 ping_ok
 cancelled() { [[ $(job_state "$jid") == CANCELLED* ]]; }
