@@ -55,6 +55,16 @@ void daemon_signals(sigset_t *ret)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+bool daemon_config_only(const struct daemon_args *a,
+			const struct conf_key *table, const void *obj)
+{
+	if (a->print)
+		conf_print(table, obj, stdout);
+	else if (a->check)
+		printf("configuration OK\n");
+	return a->check || a->print;
+}
+
 int daemon_wait(const sigset_t *sigs)
 {
 	int sig = 0;

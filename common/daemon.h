@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "conf.h"
+
 struct daemon_args {
 	const char *config; /* -c FILE, NULL for the default */
 	bool check;         /* -t: check the configuration and exit */
@@ -30,6 +32,14 @@ int daemon_parse_args(int argc, char **argv, const char *name,
  * daemon_wait sees them) and ignore SIGPIPE.
  */
 void daemon_signals(sigset_t *ret);
+
+/*
+ * After the configuration loaded: with -t say so, with -T print it (table
+ * and obj as for conf_print).  Returns true when the daemon should now exit
+ * (with status 0).
+ */
+bool daemon_config_only(const struct daemon_args *a,
+			const struct conf_key *table, const void *obj);
 
 /* Wait for SIGTERM or SIGINT; returns the signal. */
 int daemon_wait(const sigset_t *sigs);

@@ -7,7 +7,6 @@
  * status refresher -> wait for SIGTERM/SIGINT -> stop the refresher (it
  * wakes waiting requests) -> listeners -> the rest in reverse.
  */
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include "daemon.h"
 #include "gateway.h"
 #include "ilk_plugin.h"
 #include "log.h"
@@ -120,43 +120,29 @@ static void observe_sidecar(void *ctx, const char *path, long code,
 int main(int argc, char **argv)
 {
 	static struct gateway g;
-	const char *path = NULL;
-	bool check = false, print = false, verbose = false;
+	struct daemon_args args;
 	struct httpd *h = NULL, *ops = NULL;
 	char err[1024] = "";
 	sigset_t sigs;
-	int opt, sig = 0, rc = 1;
+	int rc;
 
 	log_set_ident("interlink-api");
-	while ((opt = getopt(argc, argv, "c:tTvhV")) != -1) {
-		switch (opt) {
-		case 'c': path = optarg; break;
-		case 't': check = true; break;
-		case 'T': print = true; break;
-		case 'v': verbose = true; break;
-		case 'V': printf("interlink-api %s\n", ILK_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (gconf_load(&g.conf, path, err, sizeof(err)) < 0) {
+	rc = daemon_parse_args(argc, argv, "interlink-api", ILK_VERSION, usage,
+			       &args);
+	if (rc >= 0)
+		return rc;
+	rc = 1;
+	if (gconf_load(&g.conf, args.config, err, sizeof(err)) < 0) {
 		log_error("configuration: %s", err);
 		return 1;
 	}
-	if (check || print) {
-		if (print)
-			conf_print(gconf_table, &g.conf, stdout);
-		else
-			printf("configuration OK\n");
+	if (daemon_config_only(&args, gconf_table, &g.conf)) {
 		gconf_free(&g.conf);
 		return 0;
 	}
-	log_apply_flags(g.conf.verbose || verbose, g.conf.errors_only);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	log_apply_flags(g.conf.verbose || args.verbose, g.conf.errors_only);
+	/* every thread inherits this mask; only daemon_wait sees them */
+	daemon_signals(&sigs);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("cannot initialise libcurl");
 		goto out;
@@ -200,9 +186,7 @@ int main(int argc, char **argv)
 	else
 		log_notice("listening on %s:%u", g.conf.interlink_address,
 			   httpd_port(h));
-	while (sigwait(&sigs, &sig) != 0)
-		;
-	log_notice("signal %d: shutting down", sig);
+	log_notice("signal %d: shutting down", daemon_wait(&sigs));
 	rc = 0;
 out:
 	if (g.status)

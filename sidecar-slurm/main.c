@@ -119,11 +119,7 @@ int main(int argc, char **argv)
 		log_error("configuration: %s", err);
 		return 1;
 	}
-	if (args.check || args.print) {
-		if (args.print)
-			conf_print(sconf_table, &sc.conf, stdout);
-		else
-			printf("configuration OK\n");
+	if (daemon_config_only(&args, sconf_table, &sc.conf)) {
 		sconf_free(&sc.conf);
 		return 0;
 	}
