@@ -14,6 +14,7 @@
 #include "log.h"
 
 #define STREAM_BUFFER (1u << 20)
+#define UPSTREAM_POOL_MAX 64
 
 struct upstream {
 	char base[512];         /* "https://name:port" or "http://unix" */
@@ -27,6 +28,15 @@ struct upstream {
 	void *observe_ctx;
 	CURLSH *share;
 	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+	/*
+	 * Idle easy handles, each with its own kept-alive connection: a
+	 * request takes one, so concurrent requests reuse connections without
+	 * sharing a connection cache across threads (which libcurl does not
+	 * support).
+	 */
+	pthread_mutex_t pool_lock;
+	CURL *pool[UPSTREAM_POOL_MAX];
+	size_t n_pool;
 };
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access a,
@@ -61,6 +71,7 @@ struct upstream *upstream_new(const struct gconf *c, char *err,
 	}
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&u->locks[i], NULL);
+	pthread_mutex_init(&u->pool_lock, NULL);
 	u->conf = c;
 	u->timeout_s = (long)c->sidecar_timeout_s;
 	if (httpd_parse_url(c->sidecar_url, &tls, &unx, host, sizeof(host),
@@ -98,7 +109,6 @@ struct upstream *upstream_new(const struct gconf *c, char *err,
 	curl_share_setopt(u->share, CURLSHOPT_LOCKFUNC, share_lock);
 	curl_share_setopt(u->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(u->share, CURLSHOPT_USERDATA, u);
-	curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	curl_share_setopt(u->share, CURLSHOPT_SHARE,
 			  CURL_LOCK_DATA_SSL_SESSION);
 	curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
@@ -116,6 +126,9 @@ void upstream_free(struct upstream *u)
 {
 	if (!u)
 		return;
+	for (size_t i = 0; i < u->n_pool; i++)
+		curl_easy_cleanup(u->pool[i]);
+	pthread_mutex_destroy(&u->pool_lock);
 	if (u->share)
 		curl_share_cleanup(u->share);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -152,6 +165,7 @@ static void observe(struct upstream *u, const char *path, long code,
 }
 
 struct xfer {
+	struct upstream *u;
 	CURL *easy;
 	struct curl_slist *headers;
 	struct curl_slist *connect_to;
@@ -187,7 +201,15 @@ static int xfer_init(struct upstream *u, struct xfer *x, const char *method,
 
 	memset(x, 0, sizeof(*x));
 	x->out = out;
-	e = x->easy = curl_easy_init();
+	x->u = u;
+	pthread_mutex_lock(&u->pool_lock);
+	e = u->n_pool ? u->pool[--u->n_pool] : NULL;
+	pthread_mutex_unlock(&u->pool_lock);
+	if (e)
+		curl_easy_reset(e); /* options go, the connection stays */
+	else
+		e = curl_easy_init();
+	x->easy = e;
 	if (!e)
 		return -ENOMEM;
 	snprintf(url, sizeof(url), "%s%s", u->base, path);
@@ -237,7 +259,17 @@ static int xfer_init(struct upstream *u, struct xfer *x, const char *method,
 
 static void xfer_done(struct xfer *x)
 {
-	curl_easy_cleanup(x->easy);
+	struct upstream *u = x->u;
+
+	if (x->easy) {
+		pthread_mutex_lock(&u->pool_lock);
+		if (u->n_pool < UPSTREAM_POOL_MAX) {
+			u->pool[u->n_pool++] = x->easy;
+			x->easy = NULL;
+		}
+		pthread_mutex_unlock(&u->pool_lock);
+		curl_easy_cleanup(x->easy); /* NULL-safe: pool was full */
+	}
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->connect_to);
 	x->connect_to = NULL;
