@@ -207,7 +207,12 @@ static int write_text(const char *dir, const char *file, const char *text)
 	return fs_write_atomic(path, text, strlen(text), 0644);
 }
 
-static int persist(const struct pod_record *r)
+/*
+ * Write the record (pod.json, the durable truth) and, with upstream_files,
+ * the Go plugin's JobID.jid, PodUID.uid and PodNamespace.ns so operators'
+ * habits and tools carry over.  Every write is made durable (fsync).
+ */
+static int persist(const struct pod_record *r, bool upstream_files)
 {
 	cJSON *j = record_json(r);
 	char *s = j ? cJSON_Print(j) : NULL;
@@ -215,12 +220,11 @@ static int persist(const struct pod_record *r)
 
 	if (s)
 		rc = write_text(r->dir, RECORD_FILE, s);
-	/* upstream's files, so operators' habits and tools carry over */
-	if (rc == 0 && r->job_id[0])
+	if (rc == 0 && upstream_files && r->job_id[0])
 		rc = write_text(r->dir, "JobID.jid", r->job_id);
-	if (rc == 0)
+	if (rc == 0 && upstream_files)
 		rc = write_text(r->dir, "PodUID.uid", r->uid);
-	if (rc == 0)
+	if (rc == 0 && upstream_files)
 		rc = write_text(r->dir, "PodNamespace.ns", r->namespace);
 	cJSON_free(s);
 	cJSON_Delete(j);
@@ -385,7 +389,7 @@ int podstore_put(struct podstore *ps, const struct pod_record *rec)
 		free(heap);
 		return -ENOMEM;
 	}
-	r = persist(heap);
+	r = persist(heap, true);
 	if (r == 0) {
 		pthread_mutex_lock(&ps->lock);
 		r = insert(ps, heap);
@@ -422,7 +426,7 @@ int podstore_mark_deleting(struct podstore *ps, const char *uid)
 		if (!rec->deleting)
 			rec->deleted_at = time(NULL);
 		rec->deleting = true;
-		r = persist(rec);
+		r = persist(rec, false);
 	}
 	pthread_mutex_unlock(&ps->lock);
 	return r;
@@ -441,7 +445,7 @@ int podstore_set_final(struct podstore *ps, const char *uid,
 		    (rec->final.exit_code < 0 && info->exit_code >= 0))) {
 		rec->has_final = true;
 		rec->final = *info;
-		r = persist(rec);
+		r = persist(rec, false);
 	} else if (rec) {
 		r = 0;
 	}
