@@ -69,6 +69,9 @@ flags_pod() { # NAME FLAGS
 flags_pod bad1 "--wrap=id" >"$W/bad1.yaml"
 out=$(ilctl create -f "$W/bad1.yaml" 2>&1)
 check_match "an unknown flag is a 400 naming it" "HTTP 400.*'--wrap=id' is not a supported" "$out"
+flags_pod bad5 "--uid=0" >"$W/bad5.yaml"
+out=$(ilctl create -f "$W/bad5.yaml" 2>&1)
+check_match "--uid in the flags cannot choose who the job runs as" "HTTP 400.*'--uid=0' is not a supported" "$out"
 flags_pod bad2 "--time=soon" >"$W/bad2.yaml"
 out=$(ilctl create -f "$W/bad2.yaml" 2>&1)
 check_match "a malformed flag is a 400 naming it" "HTTP 400.*bad value 'soon' for --time" "$out"

@@ -64,6 +64,8 @@ static void test_errors(void **state)
 		{"-x", "'-x' is not a supported"},
 		{"--wrap 'rm -rf /'", "'--wrap' is not a supported"},
 		{"--output=/etc/passwd", "'--output=/etc/passwd' is not"},
+		{"--uid=0", "'--uid=0' is not a supported"},
+		{"--export=ALL", "'--export=ALL' is not a supported"},
 		{"--time=abc", "bad value 'abc' for --time"},
 		{"--time=0", "bad value '0' for --time"},
 		{"--mem=lots", "bad value 'lots' for --mem"},
