@@ -14,16 +14,21 @@
  *    its own whose id (its pid) is in run-<name>.pid; the wrapper around
  *    it still collects its output and writes run-<name>.status itself;
  *  - a supervisor (ilk_s<N>) waits until the container's runtime has
- *    handed over to the container: its process is no longer the runtime
- *    binary (apptainer pulls and converts the image before it execs its
- *    starter), so no timer counts the image pull (upstream's probes and
- *    hooks started with the launch, pull included);
+ *    handed over to the container: the process's /proc comm is past the
+ *    runtime binary's name, or it has the runtime's starter as a child
+ *    (apptainer pulls and converts the image before it execs or forks its
+ *    starter), at most 300 s; so no timer counts the image pull
+ *    (upstream's probes and hooks started with the launch, pull
+ *    included).  This is a heuristic: a runtime that neither execs nor
+ *    starts a "starter" gets its probes 300 s late;
  *  - then postStart runs once, in the container's environment, while the
  *    container runs (Kubernetes' order; upstream ran it before the
  *    container).  Its output is appended to the container's log line by
  *    line: every writer of run-<name>.out appends whole stamped lines with
- *    O_APPEND, so hook and container lines never mix inside a line.  A
- *    failing postStart stops the container (FailedPostStartHook);
+ *    O_APPEND (one write each, for lines up to bash's buffer), so hook and
+ *    container lines never mix inside a line; the hook's logger runs under
+ *    the hook's timeout, so its last line is written when the hook is
+ *    done.  A failing postStart stops the container (FailedPostStartHook);
  *  - then the startup probe, until it succeeds; a startup failure stops
  *    the container (StartupProbeFailed).  After it, readiness and liveness
  *    run concurrently.  Readiness never stops anything and is never
@@ -74,7 +79,10 @@
  * runs the preStop hooks of the containers that run, in parallel, each
  * bounded by the grace period, their output in prestop-<name>.out and in
  * the container's log; then TERMs every container; then KILLs what is left
- * when the grace period (at least 2 s after the hooks) has passed.  That
+ * when the grace period (at least 2 s after the hooks) has passed.  The
+ * wrappers of ilk_runp are not signalled: they write their container's
+ * exit code when it ends.  The grace period is the pod's
+ * terminationGracePeriodSeconds (default 30), clamped to [1, 3600].  That
  * needs the TERM to reach the job script alone: a plain Slurm cancel sends
  * TERM to every process of the job at once, so the containers would stop
  * while their hooks run (upstream's race).  /delete therefore first asks
@@ -94,6 +102,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fsutil.h"
 #include "text.h"
@@ -175,7 +184,7 @@ static const char prelude_text[] =
 	"\t# image pull): its process is past the runtime binary, or has the\n"
 	"\t# runtime's starter as a child; at most 300 s.  Its process group\n"
 	"\t# in ilk_cpid.  False when NAME ended\n"
-	"\tlocal c i k\n"
+	"\tlocal c i k past=''\n"
 	"\tfor ((i = 0; i < 200; i++)); do\n"
 	"\t\t[ -s \"run-$1.pid\" ] && break\n"
 	"\t\tilk_do sleep 0.05\n"
@@ -185,7 +194,8 @@ static const char prelude_text[] =
 	"\t\tIFS= read -r c 2>/dev/null <\"/proc/$ilk_cpid/comm\" ||"
 	" return 1\n"
 	"\t\tcase $c in\n"
-	"\t\t\"$ilk_sh\" | \"$ilk_rt\" | setsid) ;;\n"
+	"\t\t\"$ilk_sh\") [ -z \"$past\" ] || return 0 ;;\n"
+	"\t\t\"$ilk_rt\" | setsid) past=1 ;;\n"
 	"\t\t*) return 0 ;;\n"
 	"\t\tesac\n"
 	"\t\t[ ! -e \"run-$1.status\" ] || return 1\n"
@@ -258,7 +268,7 @@ static const char prelude_text[] =
 	"\t\tilk_do sleep \"$period\"\n"
 	"\tdone\n"
 	"}\n"
-	"ilk_http() { # SCHEME HOST PORT PATH [NAME VALUE]...: GET, 2xx/3xx ok\n"
+	"ilk_http() { # SCHEME HOST PORT PATH [NAME VALUE]...: 2xx/3xx ok\n"
 	"\tlocal scheme=$1 host=$2 port=$3 path=$4 hp=$2 code='' line i h=1\n"
 	"\tshift 4\n"
 	"\tcase $host in *:*) hp=\"[$host]\" ;; esac\n"
@@ -300,7 +310,16 @@ static const char prelude_text[] =
 	"\texec 3<&-\n"
 	"}\n"
 	"ilk_net_fn=\"$(declare -f ilk_http ilk_tcp)\"'; \"$@\"'\n"
-	"ilk_signal() { # SIG: signal every container; false when none is left\n"
+	"ilk_logrun() { # FILE... -- CMD...: CMD's output stamped into FILEs\n"
+	"\tlocal files=()\n"
+	"\twhile [ \"$1\" != -- ]; do files+=(\"$1\"); shift; done\n"
+	"\tshift\n"
+	"\t\"$@\" </dev/null 2>&1 | ilk_log \"${files[@]}\"\n"
+	"\treturn \"${PIPESTATUS[0]}\"\n"
+	"}\n"
+	"ilk_hook_fn=\"$(declare -f ilk_log ilk_logrun)\"'; ilk_logrun"
+	" \"$@\"'\n"
+	"ilk_signal() { # SIG: signal the containers; false: none is left\n"
 	"\tlocal p f none=1\n"
 	"\tfor f in run-*.pid; do\n"
 	"\t\t[ -s \"$f\" ] && [ ! -e \"${f%.pid}.status\" ] || continue\n"
@@ -308,10 +327,9 @@ static const char prelude_text[] =
 	"\t\tkill -\"$1\" -- \"-$p\" 2>/dev/null && none=0\n"
 	"\tdone\n"
 	"\tfor p in \"${ilk_pids[@]}\"; do\n"
-	"\t\t# a container of ilk_runp has its own group (above) unless KILL\n"
-	"\t\tcase \" ${ilk_own[*]} \" in\n"
-	"\t\t*\" $p \"*) [ \"$1\" = KILL ] || continue ;;\n"
-	"\t\tesac\n"
+	"\t\t# ilk_runp: its container has a group of its own (above); the\n"
+	"\t\t# wrapper ends by itself, after it wrote the exit code\n"
+	"\t\tcase \" ${ilk_own[*]} \" in *\" $p \"*) continue ;; esac\n"
 	"\t\tkill -\"$1\" -- \"-$p\" 2>/dev/null && none=0\n"
 	"\tdone\n"
 	"\treturn \"$none\"\n"
@@ -430,7 +448,8 @@ static bool is_token(const char *s)
 	if (!s || !*s)
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+		if (!isalnum((unsigned char)*s) &&
+		    !strchr("!#$%&'*+-.^_`|~", *s))
 			return false;
 	return true;
 }
@@ -552,7 +571,8 @@ static int check_handler(const struct wire_container *ct,
 		for (size_t i = 0; i < h->n_http_headers; i++) {
 			const struct wire_http_header *x = &h->http_headers[i];
 
-			if (!is_token(x->name) || !text_is_printable(x->value)) {
+			if (!is_token(x->name) ||
+			    !text_is_printable(x->value)) {
 				snprintf(err, errlen, "%s: httpGet.httpHeaders"
 					 "[%zu]: not a valid HTTP header name "
 					 "and value", what, i);
@@ -660,16 +680,18 @@ static int wordf(struct buf *out, const char *fmt, ...)
 
 static int wordf(struct buf *out, const char *fmt, ...)
 {
-	char text[256];
+	char *text;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(text))
-		return -ENAMETOOLONG;
-	return word(out, text);
+	if (n < 0)
+		return -ENOMEM;
+	n = word(out, text);
+	free(text);
+	return n;
 }
 
 /* The command of an action, after "exec timeout -k 2 T" */
@@ -704,10 +726,9 @@ static int action_command(struct buf *out, const struct wire_container *ct,
 				      "127.0.0.1");
 		if (r == 0)
 			r = word(out, num);
-		if (r == 0 && path[0] != '/')
-			r = buf_puts(out, " '/'");
 		if (r == 0)
-			r = quoted(out, path);
+			r = path[0] == '/' ? word(out, path) :
+					     wordf(out, "/%s", path);
 		for (size_t i = 0; r == 0 && i < h->n_http_headers; i++) {
 			r = word(out, h->http_headers[i].name);
 			if (r == 0)
@@ -729,35 +750,40 @@ static int action_command(struct buf *out, const struct wire_container *ct,
 }
 
 /*
- * "NAME() { exec timeout -k 2 T CMD </dev/null REDIR; }": the function
+ * "NAME() { exec timeout -k 2 T PRE CMD </dev/null REDIR; }": the function
  * replaces the background subshell it runs in with timeout(1), so a TERM
- * to that subshell's pid reaches the action (timeout passes it on).
+ * to that subshell's pid reaches the action (timeout passes it on to its
+ * process group).  A hook's PRE is ilk_logrun in a child bash: its logger
+ * is in that group too, so when timeout returns, the hook's last line is
+ * in the log.
  */
 static int action_fn(struct buf *out, const char *fname,
 		     const struct wire_container *ct,
 		     const struct wire_handler *h, const char *exec_words,
-		     const char *timeout, const char *redir)
+		     const char *timeout, const char *pre, const char *redir)
 {
-	int r = buf_printf(out, "%s() { exec timeout -k 2 %s", fname, timeout);
+	int r = buf_printf(out, "%s() { exec timeout -k 2 %s%s", fname,
+			   timeout, pre);
 
 	if (r == 0)
 		r = action_command(out, ct, h, exec_words);
 	if (r == 0)
-		r = buf_printf(out, " </dev/null %s; }\n", redir);
+		r = buf_printf(out, " </dev/null%s; }\n", redir);
 	return r;
 }
 
-/* "> >(ilk_log 'f1' 'f2') 2>&1" and the like, into tmp */
-static int log_redir(struct buf *tmp, const char *name, bool prestop)
+/* " "$BASH" -c "$ilk_hook_fn" ilk 'f1' ['f2'] --": a hook's output into
+ * the container's log (and prestop-<name>.out) */
+static int hook_pre(struct buf *tmp, const char *name, bool prestop)
 {
-	int r = buf_puts(tmp, "> >(ilk_log");
+	int r = buf_puts(tmp, " \"$BASH\" -c \"$ilk_hook_fn\" ilk");
 
 	if (r == 0 && prestop)
 		r = wordf(tmp, "prestop-%s.out", name);
 	if (r == 0)
 		r = wordf(tmp, "run-%s.out", name);
 	if (r == 0)
-		r = buf_puts(tmp, ") 2>&1");
+		r = buf_puts(tmp, " --");
 	return r;
 }
 
@@ -787,7 +813,7 @@ static int probe_fns(struct buf *out, const struct wire_container *ct,
 		snprintf(fname, sizeof(fname), "ilk_p%zu_%s", idx,
 			 kind_name[k]);
 		buf_reset(&redir);
-		r = buf_puts(&redir, ">");
+		r = buf_puts(&redir, " >");
 		if (r == 0)
 			r = wordf(&redir, "probe-%s-%s.out", kind_name[k],
 				  ct->name);
@@ -795,7 +821,7 @@ static int probe_fns(struct buf *out, const struct wire_container *ct,
 			r = buf_puts(&redir, " 2>&1");
 		if (r == 0)
 			r = action_fn(out, fname, ct, &p->action, exec_words,
-				      timeout, buf_str(&redir));
+				      timeout, "", buf_str(&redir));
 	}
 	buf_done(&redir);
 	return r;
@@ -884,18 +910,18 @@ int probes_container(const struct wire_container *ct, size_t idx,
 			 PROBES_POSTSTART_TIMEOUT_S +
 				 (ct->post_start.has_exec ?
 					  PROBES_EXEC_SLACK_S : 0));
-		r = log_redir(&tmp, ct->name, false);
+		r = hook_pre(&tmp, ct->name, false);
 		if (r == 0)
 			r = action_fn(out, fname, ct, &ct->post_start,
-				      exec_words, timeout, buf_str(&tmp));
+				      exec_words, timeout, buf_str(&tmp), "");
 	}
 	if (r == 0 && ct->has_pre_stop) {
 		buf_reset(&tmp);
 		snprintf(fname, sizeof(fname), "ilk_h%zu_pre", idx);
-		r = log_redir(&tmp, ct->name, true);
+		r = hook_pre(&tmp, ct->name, true);
 		if (r == 0)
 			r = action_fn(out, fname, ct, &ct->pre_stop, exec_words,
-				      "\"$ilk_grace\"", buf_str(&tmp));
+				      "\"$ilk_grace\"", buf_str(&tmp), "");
 	}
 	if (r == 0)
 		r = probe_fns(out, ct, idx, exec_words);

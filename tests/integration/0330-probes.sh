@@ -104,7 +104,7 @@ spec:
   containers:
     - name: slow
       image: busybox
-      command: [/bin/sh, -c, "sleep 4; touch /tmp/started; exec sleep 300"]
+      command: [/bin/sh, -c, "sleep 8; touch /tmp/started; exec sleep 300"]
       startupProbe:
         exec: {command: [test, -e, /tmp/started]}
         periodSeconds: 1
@@ -167,7 +167,7 @@ spec:
             command:
               - /bin/sh
               - -c
-              - "echo preStop hook running; sleep 1; date +%s.%N >/out/prestop-done; echo preStop hook done"
+              - "echo preStop hook running; sleep 2; date +%s.%N >/out/prestop-done; echo preStop hook done"
   volumes:
     - {name: out, hostPath: {path: "$W/out", type: Directory}}
 YAML
@@ -215,9 +215,23 @@ spec:
         periodSeconds: 1
 YAML
 fi
-out=$(ilctl create -f "$W/pods.yaml" 2>&1)
-check "the pods are created" [ $? -eq 0 ]
-t_diag "$out"
+# one pod per manifest for ilctl
+awk -v d="$W" '/^---$/ { n++; next } { print > (d "/pod-" n+0 ".yaml") }' \
+	"$W/pods.yaml"
+made=0 want=0
+for f in "$W"/pod-*.yaml; do
+	want=$((want + 1))
+	if out=$(ilctl create -f "$f" 2>&1); then made=$((made + 1)); else
+		t_diag "$f: $out"; fi
+done
+check_eq "the pods are created" "$want" "$made"
+
+# ---- startup gates readiness -------------------------------------------
+check "gated: running, not started, not ready" wait_for 30 eval \
+	'running gated slow && is gated slow started false &&
+	 is gated slow ready false'
+check "gated: started and ready once the startup probe passed" wait_for 20 \
+	eval 'is gated slow started true && is gated slow ready true'
 
 # ---- readiness: follows the container's /tmp, both ways ------------------
 check "rdy: running and not ready" wait_for 30 eval \
@@ -230,13 +244,6 @@ rm -f "$W/ctl/ready"
 check "rdy: not ready again when it is gone (not latched)" wait_for 15 \
 	is rdy web ready false
 check "rdy: still running (readiness never kills)" running rdy web
-
-# ---- startup gates readiness -------------------------------------------
-check "gated: running, not started, not ready" wait_for 30 eval \
-	'running gated slow && is gated slow started false &&
-	 is gated slow ready false'
-check "gated: started and ready once the startup probe passed" wait_for 20 \
-	eval 'is gated slow started true && is gated slow ready true'
 
 # ---- liveness and startup failures stop the container --------------------
 check "doomed: the failing liveness probe stopped 'fragile'" wait_for 40 \
@@ -276,7 +283,7 @@ for l in "Container starting..." "postStart hook executed!" \
 	"postStart hook marker found!"; do
 	check "hooks: the log has '$l'" grep -qxF -- "$l" <<<"$logs"
 done
-check_eq "hooks: the hook's line is in the log once (tee'd to the file)" 2 \
+check_eq "hooks: that line twice: the hook's output, the container's cat" 2 \
 	"$(grep -c 'postStart hook executed!' <<<"$logs")"
 jid=$(ilctl status hooks -o json | grep -o '"JID":"[0-9]*' | cut -d'"' -f4)
 dir=$(ls -d "$SC_DATA"/*-"$(ilctl status hooks -o json |
@@ -291,12 +298,13 @@ check "preStop: and so has the container's log" wait_for 5 grep_logs
 done_() { [ -s "$W/out/prestop-done" ]; }
 check "preStop: the hook ran to its end" wait_for 15 done_
 ended() { [[ $(job_state "$jid") =~ ^(COMPLETED|FAILED)$ ]]; }
-check "the job stopped by itself, not cancelled (state $(job_state "$jid"))" \
-	wait_for 20 ended
+check "the job stopped by itself (not CANCELLED)" wait_for 20 ended
 alive=$(cat "$W/out/alive" 2>/dev/null) pre=$(cat "$W/out/prestop-done")
-check "the container still ran when preStop ended ($alive >= $pre)" \
-	awk -v a="$alive" -v p="$pre" 'BEGIN { exit !(a >= p) }'
-check "and it stopped soon after ($alive < $pre + 3)" \
+# it writes /out/alive every ~0.1 s; the hook sleeps 2 s before it writes
+# prestop-done: TERM with the hook (upstream) would stop it 2 s earlier
+check "the container ran until preStop ended (alive $alive, hook $pre)" \
+	awk -v a="$alive" -v p="$pre" 'BEGIN { exit !(a > p - 0.5) }'
+check "and stopped soon after" \
 	awk -v a="$alive" -v p="$pre" 'BEGIN { exit !(a < p + 3) }'
 t1=$(date +%s.%N)
 check "within the grace period" awk -v a="$t0" -v b="$t1" \
