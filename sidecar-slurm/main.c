@@ -156,6 +156,7 @@ int main(int argc, char **argv)
 	 * catches up once it answers */
 	(void)sidecar_reconcile(&sc, sc.conf.cancel_orphans);
 	sc.poller = poller_start(sc.ops, sc.bstate, sc.conf.poll_interval_ms,
+				 sidecar_need_poll,
 				 sidecar_after_poll, &sc);
 	if (!sc.poller) {
 		log_error("cannot start the status poller");

@@ -490,6 +490,21 @@ int podstore_remove(struct podstore *ps, const char *uid)
 	return 0;
 }
 
+bool podstore_has_live(struct podstore *ps)
+{
+	bool live = false;
+
+	pthread_mutex_lock(&ps->lock);
+	for (size_t i = 0; !live && i < ps->n; i++) {
+		const struct pod_record *r = ps->v[i];
+
+		live = r->deleting || (r->job_id[0] && (!r->has_final ||
+						       r->final.exit_code < 0));
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return live;
+}
+
 int podstore_list(struct podstore *ps, struct pod_record **ret,
 		  size_t *ret_n)
 {

@@ -65,6 +65,12 @@ int podstore_set_final(struct podstore *ps, const char *uid,
 /* Forget uid and remove its folder. */
 int podstore_remove(struct podstore *ps, const char *uid);
 
+/*
+ * Is any pod's job still to be watched: submitted and not known to have
+ * ended (or ended without a known exit code), or being deleted?
+ */
+bool podstore_has_live(struct podstore *ps);
+
 /* Copies of every record (free with podstore_free_list). */
 int podstore_list(struct podstore *ps, struct pod_record **ret,
 		  size_t *ret_n);

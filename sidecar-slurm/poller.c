@@ -28,6 +28,7 @@ struct poller {
 	const struct ilk_backend_ops *ops;
 	void *bstate;
 	int64_t interval_ms;
+	poller_need_fn need;
 	poller_after_fn after;
 	void *ctx;
 	pthread_t thread;
@@ -129,7 +130,9 @@ static void *run(void *arg)
 	for (;;) {
 		struct timespec ts;
 
-		poll_once(p);
+		/* no pod with a live job: spare slurmctld the whole job list */
+		if (!p->need || p->need(p->ctx) || !p->generation)
+			poll_once(p);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += p->interval_ms / 1000;
 		ts.tv_nsec += (p->interval_ms % 1000) * 1000000;
@@ -152,8 +155,8 @@ static void *run(void *arg)
 }
 
 struct poller *poller_start(const struct ilk_backend_ops *ops, void *bstate,
-			    int64_t interval_ms, poller_after_fn after,
-			    void *ctx)
+			    int64_t interval_ms, poller_need_fn need,
+			    poller_after_fn after, void *ctx)
 {
 	struct poller *p = calloc(1, sizeof(*p));
 
@@ -162,6 +165,7 @@ struct poller *poller_start(const struct ilk_backend_ops *ops, void *bstate,
 	p->ops = ops;
 	p->bstate = bstate;
 	p->interval_ms = interval_ms;
+	p->need = need;
 	p->after = after;
 	p->ctx = ctx;
 	snprintf(p->error, sizeof(p->error), "no status poll yet");

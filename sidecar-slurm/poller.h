@@ -18,9 +18,12 @@ struct poller;
 /* Called by the poller thread after each successful poll. */
 typedef void (*poller_after_fn)(void *ctx, struct poller *p);
 
+/* Is there anything to poll for?  false skips the batch system's call. */
+typedef bool (*poller_need_fn)(void *ctx);
+
 struct poller *poller_start(const struct ilk_backend_ops *ops, void *bstate,
-			    int64_t interval_ms, poller_after_fn after,
-			    void *ctx);
+			    int64_t interval_ms, poller_need_fn need,
+			    poller_after_fn after, void *ctx);
 void poller_stop(struct poller *p);
 /* Poll again now instead of waiting for the interval. */
 void poller_kick(struct poller *p);

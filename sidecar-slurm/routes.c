@@ -61,6 +61,13 @@ const struct httpd_route sidecar_routes[] = {
 	{NULL, NULL},
 };
 
+bool sidecar_need_poll(void *ctx)
+{
+	struct sidecar *sc = ctx;
+
+	return podstore_has_live(sc->store);
+}
+
 /* ---- housekeeping ----------------------------------------------------- */
 
 void sidecar_after_poll(void *ctx, struct poller *p)

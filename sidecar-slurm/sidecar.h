@@ -79,6 +79,9 @@ int sidecar_reconcile(struct sidecar *sc, bool cancel_orphans);
 /* Size of the error buffers handed to the backend and the codecs. */
 #define ERRLEN 512
 
+/* Does any pod need the poller (poller_need_fn)? */
+bool sidecar_need_poll(void *ctx);
+
 /* Housekeeping after each status poll (final states, deletions). */
 void sidecar_after_poll(void *ctx, struct poller *p);
 
