@@ -40,6 +40,7 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/route_logs.c sidecar-slurm/route_pods.c sidecar-slurm/reconcile.c \
                sidecar-slurm/sbatch_flags.c sidecar-slurm/policy.c \
                sidecar-slurm/tenancy.c sidecar-slurm/flavors.c \
+               sidecar-slurm/backend_loader.c \
                sidecar-slurm/sidecar_util.c \
                sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
@@ -75,7 +76,7 @@ $(B)/obj/%.o: %.c
 
 $(BIN)/sidecar-slurm: $(call obj,$(SIDECAR_SRC) $(COMMON_SRC) $(PROTO_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS) -ldl
 
 $(BIN)/interlink-api: $(call obj,$(GATEWAY_SRC) $(COMMON_SRC) $(PROTO_SRC))
 	@mkdir -p $(dir $@)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend_slurm.h"
+#include "backend_loader.h"
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
@@ -103,7 +103,9 @@ static struct httpd *start_unix(struct sidecar *sc, char *err, size_t errlen)
 int main(int argc, char **argv)
 {
 	static struct sidecar sc;
+	static struct backend be;
 	struct daemon_args args;
+	bool initialised = false;
 	struct httpd *tcp = NULL, *unx = NULL;
 	char err[1024] = "";
 	sigset_t sigs;
@@ -138,13 +140,17 @@ int main(int argc, char **argv)
 	sc.js.allow_raw = sc.conf.allow_raw_shell;
 	sc.js.enable_probes = sc.conf.enable_probes;
 
-	sc.ops = backend_slurm_entry(ILK_PLUGIN_ABI_MAJOR, ILK_PLUGIN_ABI_MINOR,
-				     &host);
-	if (!sc.ops || sc.ops->init(&host, &sc.bstate, err, sizeof(err)) !=
-			       ILK_OK) {
-		log_error("backend: %s", sc.ops ? err : "refused this host");
+	if (backend_load(sc.conf.backend, &host, &be, err, sizeof(err)) < 0) {
+		log_error("%s", err);
 		goto out;
 	}
+	sc.ops = &be.ops;
+	if (sc.ops->init(&host, &sc.bstate, err, sizeof(err)) != ILK_OK) {
+		log_error("backend %s: %s", sc.ops->name, err);
+		sc.bstate = NULL;
+		goto out;
+	}
+	initialised = true;
 	sc.serial = sc.ops->flags & ILK_BACKEND_SERIAL;
 	log_info("backend %s ready", sc.ops->name);
 	sc.store = podstore_open(sc.conf.data_root, err, sizeof(err));
@@ -192,8 +198,9 @@ out:
 	httpd_stop(unx);
 	poller_stop(sc.poller);
 	podstore_close(sc.store);
-	if (sc.ops && sc.ops->fini)
+	if (initialised && sc.ops->fini)
 		sc.ops->fini(sc.bstate);
+	backend_unload(&be);
 	sconf_free(&sc.conf);
 	return rc;
 }

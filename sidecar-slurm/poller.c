@@ -93,6 +93,8 @@ static void poll_once(struct poller *p)
 	char err[256] = "";
 	int r;
 
+	if (!p->ops->poll) /* the backend cannot list jobs: query each */
+		return;
 	r = p->ops->poll(p->bstate, visit, &s, err, sizeof(err));
 	if (r == ILK_OK && !s.oom && snapshot_index(&s) < 0)
 		s.oom = true;

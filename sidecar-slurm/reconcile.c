@@ -108,6 +108,11 @@ static void report_orphans(struct sidecar *sc, const struct pod_record *v,
 				 job->job_id, uid);
 			continue;
 		}
+		if (!sc->ops->cancel) {
+			log_warn("job %s of unknown pod %s: the backend cannot "
+				 "cancel jobs", job->job_id, uid);
+			continue;
+		}
 		sidecar_backend_lock(sc);
 		if (sc->ops->cancel(sc->bstate, job->job_id, err,
 				    sizeof(err)) == ILK_OK)

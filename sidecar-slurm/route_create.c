@@ -345,10 +345,8 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 		/* never leave a job nobody tracks */
 		log_error_errno(r, "pod %s: cannot record job %s, cancelling",
 				pod->uid, rec.job_id);
-		sidecar_backend_lock(sc);
-		(void)sc->ops->cancel(sc->bstate, rec.job_id, err,
-				      sizeof(err)); /* best effort */
-		sidecar_backend_unlock(sc);
+		(void)sidecar_cancel_job(sc, &rec, err, sizeof(err));
+		/* best effort: the job is reconciled at the next start */
 		rc = httpd_reply_text(req, 500, "cannot record the pod: %s",
 				      strerror(-r));
 		goto fail;

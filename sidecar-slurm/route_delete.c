@@ -22,6 +22,11 @@ int sidecar_cancel_job(struct sidecar *sc, const struct pod_record *rec,
 	int r;
 
 	sidecar_backend_lock(sc);
+	if (!sc->ops->cancel) {
+		snprintf(err, errlen, "the backend cannot cancel jobs");
+		sidecar_backend_unlock(sc);
+		return ILK_ERR_NOT_SUPPORTED;
+	}
 	r = sc->ops->cancel(sc->bstate, rec->job_id, err, errlen);
 	sidecar_backend_unlock(sc);
 	return r;

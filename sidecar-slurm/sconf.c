@@ -53,6 +53,9 @@ const struct conf_key sconf_table[] = {
 	{"ErrorsOnlyLogging", CONF_BOOL, OFF(errors_only), "false", 0, 0, NULL,
 	 "log errors only"},
 	{"TLS", CONF_SECTION, 0, NULL, 0, 0, tls_table, "TCP listener TLS"},
+	{"Backend", CONF_STRING, OFF(backend), "slurm", 0, 0, NULL,
+	 "\"slurm\" (built in) or the absolute path of a backend .so built "
+	 "against <interlink/plugin.h>"},
 	{"Partition", CONF_STRING, OFF(partition), NULL, 0, 0, NULL,
 	 "Slurm partition for pods (default: the cluster's default)"},
 	{"StatusPollIntervalMs", CONF_INT, OFF(poll_interval_ms), "1000", 100,

@@ -31,6 +31,7 @@ struct sconf {
 	char *tls_ca_file;
 	struct conf_strlist tls_allowed_clients;
 	char *partition;
+	char *backend;             /* Backend */
 	int64_t poll_interval_ms;
 	int64_t default_cpus;
 	int64_t default_memory_mb;
