@@ -1,13 +1,15 @@
 /* interlink-api/transform.c - see transform.h */
 #include "transform.h"
 
+#include "wire.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *str_at(const cJSON *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItem(obj, key);
+	const cJSON *v = wire_get(obj, key);
 
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
@@ -21,7 +23,7 @@ static const cJSON *by_name(const cJSON *list, const char *name)
 		return NULL;
 	cJSON_ArrayForEach(e, list)
 	{
-		const char *n = str_at(cJSON_GetObjectItem(e, "metadata"),
+		const char *n = str_at(wire_get(e, "metadata"),
 				       "name");
 
 		if (n && strcmp(n, name) == 0)
@@ -67,7 +69,7 @@ static cJSON *retrieved_container(const cJSON *ctr, const cJSON *volumes,
 	cJSON_AddNullToObject(rc, "projectedvolumemaps");
 	cJSON_AddNullToObject(rc, "secrets");
 	cJSON_AddNullToObject(rc, "emptyDirs");
-	cJSON_ArrayForEach(m, cJSON_GetObjectItem(ctr, "volumeMounts"))
+	cJSON_ArrayForEach(m, wire_get(ctr, "volumeMounts"))
 	{
 		const cJSON *vol = NULL, *v, *src;
 		const char *mname = str_at(m, "name");
@@ -84,28 +86,28 @@ static cJSON *retrieved_container(const cJSON *ctr, const cJSON *volumes,
 		}
 		if (!vol)
 			continue;
-		if ((src = cJSON_GetObjectItem(vol, "configMap")) &&
+		if ((src = wire_get(vol, "configMap")) &&
 		    cJSON_IsObject(src)) {
 			const cJSON *cm = by_name(
-				cJSON_GetObjectItem(req, "configmaps"),
+				wire_get(req, "configmaps"),
 				str_at(src, "name"));
 
 			if (cm)
 				r = append_copy(rc, "configMaps", cm);
-		} else if ((src = cJSON_GetObjectItem(vol, "secret")) &&
+		} else if ((src = wire_get(vol, "secret")) &&
 			   cJSON_IsObject(src)) {
 			const cJSON *s = by_name(
-				cJSON_GetObjectItem(req, "secrets"),
+				wire_get(req, "secrets"),
 				str_at(src, "secretName"));
 
 			if (s)
 				r = append_copy(rc, "secrets", s);
-		} else if (cJSON_IsObject(cJSON_GetObjectItem(vol,
+		} else if (cJSON_IsObject(wire_get(vol,
 							      "projected")) ||
-			   cJSON_IsObject(cJSON_GetObjectItem(vol,
+			   cJSON_IsObject(wire_get(vol,
 							      "downwardAPI"))) {
 			const cJSON *p = by_name(
-				cJSON_GetObjectItem(req,
+				wire_get(req,
 						    "projectedvolumesmaps"),
 				mname);
 
@@ -140,9 +142,9 @@ static cJSON *job_config(void)
 
 cJSON *transform_create(const cJSON *req, char *err, size_t errlen)
 {
-	const cJSON *pod = cJSON_GetObjectItem(req, "pod");
-	const cJSON *spec = cJSON_GetObjectItem(pod, "spec");
-	const cJSON *volumes = cJSON_GetObjectItem(spec, "volumes");
+	const cJSON *pod = wire_get(req, "pod");
+	const cJSON *spec = wire_get(pod, "spec");
+	const cJSON *volumes = wire_get(spec, "volumes");
 	static const char *const lists[] = {"initContainers", "containers"};
 	cJSON *out = cJSON_CreateObject(), *ctrs;
 
@@ -156,7 +158,7 @@ cJSON *transform_create(const cJSON *req, char *err, size_t errlen)
 	for (size_t i = 0; i < 2; i++) {
 		const cJSON *c;
 
-		cJSON_ArrayForEach(c, cJSON_GetObjectItem(spec, lists[i]))
+		cJSON_ArrayForEach(c, wire_get(spec, lists[i]))
 		{
 			cJSON *rc = retrieved_container(c, volumes, req);
 

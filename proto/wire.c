@@ -24,7 +24,7 @@ enum field_kind {
 	F_KV_B64,  /* as F_KV, values base64 on the wire; appends */
 	F_BOOL,    /* bool */
 	F_INT,     /* int */
-	F_I64,     /* int64_t, |v| <= 2^53 (exact in a double) */
+	F_I64,     /* int64_t, |v| < 10^15 (printed back exactly) */
 	F_TIME,    /* int64_t Unix seconds; FL_NSEC: int32_t nsec at aux */
 	F_OBJ,     /* nested object: field table sub, at base + off */
 	F_LIST,    /* array of objects: struct list_type sub, count at aux */
@@ -70,7 +70,8 @@ struct variant {
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 /* largest magnitude a double holds exactly */
-#define MAX_EXACT_INT 9007199254740992.0
+/* cJSON prints numbers with 15 significant digits: stay below 10^15 */
+#define MAX_EXACT_INT 999999999999999.0
 
 _Static_assert(sizeof(enum wire_volume_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum wire_state_kind) == sizeof(int), "enum size");
@@ -649,7 +650,7 @@ static bool key_equal(const char *a, const char *b)
  * case-insensitively, a null is a no-op, and of a key given twice (in any
  * casing) the last value wins.
  */
-static const cJSON *obj_get(const cJSON *obj, const char *key)
+const cJSON *wire_get(const cJSON *obj, const char *key)
 {
 	const cJSON *el, *found = NULL;
 
@@ -867,7 +868,9 @@ static int decode_time(struct dec *d, const cJSON *item,
 		return 0;
 	if (wire_time_parse(s, &sec, &nsec))
 		return dec_fail(d, "expected an RFC 3339 time");
-	if (sec == ZERO_TIME_SEC && !nsec)
+	/* the zero time; where nanoseconds are not kept, any instant in
+	 * its second is (a stored 0 means "unset") */
+	if (sec == ZERO_TIME_SEC && (!nsec || !(f->flags & FL_NSEC)))
 		return 0;
 	*AT(base, f->off, int64_t) = sec;
 	if (f->flags & FL_NSEC)
@@ -1034,7 +1037,7 @@ static int decode_oneof(struct dec *d, const cJSON *obj,
 	if (!obj)
 		return 0;
 	for (v = f->sub; v->key; v++) {
-		const cJSON *item = obj_get(obj, v->key);
+		const cJSON *item = wire_get(obj, v->key);
 
 		if (!item)
 			continue;
@@ -1121,7 +1124,7 @@ static int decode_table(struct dec *d, const cJSON *obj,
 			continue;
 		}
 		if (obj && f->key)
-			item = obj_get(obj, f->key);
+			item = wire_get(obj, f->key);
 		if (f->key)
 			old = path_push_key(d, f->key);
 		r = decode_field(d, item, f, base);
@@ -1818,6 +1821,7 @@ int wire_time_parse(const char *s, int64_t *ret_sec, int32_t *ret_nsec)
 {
 	int y, mo, d, h, mi, se, zone, nsec = 0;
 	size_t i = 19;
+	int64_t t;
 
 	if (!s || !get_digits(s, 4, &y) || s[4] != '-' ||
 	    !get_digits(s + 5, 2, &mo) || s[7] != '-' ||
@@ -1842,10 +1846,13 @@ int wire_time_parse(const char *s, int64_t *ret_sec, int32_t *ret_nsec)
 	if (!parse_zone(s + i, &zone) || mo < 1 || mo > 12 || d < 1 ||
 	    d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
 		return -1;
+	t = days_from_civil(y, (unsigned int)mo, (unsigned int)d) * 86400 +
+	    (int64_t)h * 3600 + (int64_t)mi * 60 + se - zone;
+	/* only times that format back as 0001..9999 (RFC 3339 years) */
+	if (t < WIRE_TIME_MIN || t > WIRE_TIME_MAX)
+		return -1;
 	if (ret_sec)
-		*ret_sec = days_from_civil(y, (unsigned int)mo,
-					   (unsigned int)d) * 86400 +
-			   (int64_t)h * 3600 + (int64_t)mi * 60 + se - zone;
+		*ret_sec = t;
 	if (ret_nsec)
 		*ret_nsec = nsec;
 	return 0;

@@ -375,6 +375,13 @@ size_t wire_pod_n_all_containers(const struct wire_pod *p);
 const struct wire_container *wire_pod_container_at(const struct wire_pod *p,
 						    size_t i, bool *ret_init);
 
+/*
+ * The value of key in obj as Go's decoder sees it: keys match case-
+ * insensitively, a null counts as absent, and of a key given twice the last
+ * value wins.  Borrowed from obj; NULL when absent.
+ */
+const cJSON *wire_get(const cJSON *obj, const char *key);
+
 /* Find a volume of the pod by name; NULL when absent. */
 const struct wire_volume *wire_pod_volume(const struct wire_pod *p,
 					  const char *name);
@@ -387,6 +394,8 @@ const char *wire_pod_annotation(const struct wire_pod *p, const char *key);
  * wire_time_parse accepts fractional seconds and numeric offsets; returns
  * 0 or -1.
  */
+#define WIRE_TIME_MIN INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
+#define WIRE_TIME_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 void wire_time_format(int64_t t, char *buf, size_t len);
 int wire_time_parse(const char *s, int64_t *ret_sec, int32_t *ret_nsec);
 

@@ -149,7 +149,11 @@ static int check(struct sconf *c, char *err, size_t errlen)
 			 "DataRootFolder: must be an absolute path");
 		return -1;
 	}
-	if (o->n == 0 && !sconf_raw_get(c, "SingularityDefaultOptions")) {
+	/* upstream's defaults, unless the file sets the key (even to []) */
+	if (!cJSON_GetObjectItemCaseSensitive(c->raw,
+					      "SingularityDefaultOptions")) {
+		free(o->v);
+		o->n = 0;
 		o->v = calloc(3, sizeof(char *));
 		if (!o->v)
 			goto oom;

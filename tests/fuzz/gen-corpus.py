@@ -259,6 +259,8 @@ def gen_wire_status():
     c.add("status-case", '[{"Name":"x","uid":"y","JID":1,"CONTAINERS":[]}]')
     c.add("known-started-year-minus-1", [{"containers": [{"state": {"running": {
         "startedAt": "0000-01-01T00:00:00+01:00"}}}]}])
+    c.add("known-started-zero-time-fraction", [{"containers": [{"state": {"running": {
+        "startedAt": "0001-01-01T00:00:00.059Z"}}}]}])
 
 
 def gen_wire_misc():

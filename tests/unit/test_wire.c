@@ -874,6 +874,10 @@ static void test_pod_integers(void **state)
 		{ "{'spec':{'securityContext':{'runAsUser':"
 		  "18014398509481984}}}",
 		  "spec.securityContext.runAsUser: integer out of range" },
+		/* cJSON would print 2^53 back as 9.00719925474099e+15 */
+		{ "{'spec':{'securityContext':{'runAsUser':"
+		  "9007199254740992}}}",
+		  "spec.securityContext.runAsUser: integer out of range" },
 		{ "{'spec':{'securityContext':{'runAsUser':true}}}",
 		  "spec.securityContext.runAsUser: expected an integer" },
 		{ "{'spec':{'volumes':[{'configMap':{'defaultMode':"
@@ -899,11 +903,11 @@ static void test_pod_integers(void **state)
 		{ "{'spec':{'securityContext':{'runAsUser':4294967295}}}",
 		  4294967295LL },
 		{ "{'spec':{'securityContext':{'runAsUser':"
-		  "9007199254740992}}}",
-		  9007199254740992LL },
+		  "999999999999999}}}",
+		  999999999999999LL },
 		{ "{'spec':{'securityContext':{'runAsUser':"
-		  "-9007199254740992}}}",
-		  -9007199254740992LL },
+		  "-999999999999999}}}",
+		  -999999999999999LL },
 	};
 	union any u;
 	size_t i;
