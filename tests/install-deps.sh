@@ -9,7 +9,7 @@
 set -euo pipefail
 
 pkgs=(
-	build-essential pkg-config make gcc clang libclang-rt-14-dev
+	build-essential pkg-config make gcc clang libclang-rt-14-dev jq python3
 	libmicrohttpd-dev libgnutls28-dev libcjson-dev libcurl4-openssl-dev
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
