@@ -25,7 +25,7 @@ il_start_sidecar() {
 	SC_DIR=$W/$name
 	mkdir -p "$SC_DIR"
 	SC_SOCK=$SC_DIR/sidecar.sock
-	SC_DATA=$SC_DIR/pods
+	SC_DATA=${SC_DATA_ROOT:-$SC_DIR/pods}
 	cat >"$SC_DIR/SlurmConfig.yaml" <<-YAML
 	SidecarAddress: "127.0.0.1"
 	SidecarPort: "0"
@@ -33,7 +33,7 @@ il_start_sidecar() {
 	DataRootFolder: "$SC_DATA"
 	SingularityPath: "${SC_RUNTIME:-$IL_RUNTIME}"
 	ImagePrefix: "docker://"
-	StatusPollIntervalMs: 300
+	StatusPollIntervalMs: ${SC_POLL_MS:-300}
 	VerboseLogging: true
 	TLS:
 	  Enabled: true
@@ -55,14 +55,18 @@ il_start_sidecar() {
 	SC_PORT=$(logged_port "$SC_DIR/sidecar.log")
 }
 
-# il_start_gateway NAME [EXTRA-YAML]: interlink-api on plain http (loopback)
-# talking mTLS to the sidecar.  Sets GW_DIR GW_URL GW_PID.
+# il_start_gateway NAME [EXTRA-YAML]: interlink-api listening on
+# $GW_ADDRESS (default http://127.0.0.1; https://127.0.0.1 or unix:///path
+# too; TCP on a free port) and talking mTLS to the sidecar.  Restarting under
+# the same NAME reuses the dir and appends to the log.  Sets GW_DIR GW_PID
+# GW_URL (http(s)://127.0.0.1:PORT, or http://unix with GW_SOCK) and GW_OPS
+# (the MetricsAddress listener's URL, when EXTRA-YAML sets one).
 il_start_gateway() {
-	local name=$1 extra=${2:-}
+	local name=$1 extra=${2:-} addr=${GW_ADDRESS:-http://127.0.0.1} lines log
 	GW_DIR=$W/$name
 	mkdir -p "$GW_DIR"
 	cat >"$GW_DIR/InterLinkConfig.yaml" <<-YAML
-	InterlinkAddress: "http://127.0.0.1"
+	InterlinkAddress: "$addr"
 	InterlinkPort: "0"
 	SidecarURL: "https://127.0.0.1"
 	SidecarPort: "$SC_PORT"
@@ -74,15 +78,33 @@ il_start_gateway() {
 	  ServerName: "${GW_SERVER_NAME:-sidecar}"
 	$extra
 	YAML
+	: >>"$GW_DIR/gateway.log"
+	lines=$(wc -l <"$GW_DIR/gateway.log")
 	"$IL_BUILD/interlink-api" -c "$GW_DIR/InterLinkConfig.yaml" \
-		>"$GW_DIR/gateway.log" 2>&1 &
+		>>"$GW_DIR/gateway.log" 2>&1 &
 	GW_PID=$!
 	IL_PIDS+=("$GW_PID")
-	if ! wait_for 10 grep -q 'listening on' "$GW_DIR/gateway.log"; then
-		t_diag "gateway did not start:"; sed 's/^/# /' "$GW_DIR/gateway.log"
+	# shellcheck disable=SC2317 # called through wait_for
+	gw_logged() { tail -n +$((lines + 1)) "$GW_DIR/gateway.log" | grep -q "$1"; }
+	if ! wait_for 10 gw_logged 'listening on'; then
+		echo "# gateway $name did not start:"
+		tail -n +$((lines + 1)) "$GW_DIR/gateway.log" | sed 's/^/# /'
 		return 1
 	fi
-	GW_URL=http://127.0.0.1:$(logged_port "$GW_DIR/gateway.log")
+	log=$(tail -n +$((lines + 1)) "$GW_DIR/gateway.log")
+	case $addr in
+	unix://*)
+		GW_SOCK=${addr#unix://}
+		GW_URL=http://unix
+		;;
+	*)
+		GW_URL=${addr%%://*}://127.0.0.1:$(grep -o \
+			'listening on [a-z]*://[^ ]*:[0-9]*' <<<"$log" |
+			head -n 1 | sed 's/.*://')
+		;;
+	esac
+	GW_OPS=$(grep -o '/readyz on http://[^ ]*' <<<"$log" | head -n 1 |
+		sed 's|.* on ||')
 }
 
 # ilctl through the gateway, with a private state dir

@@ -23,83 +23,13 @@
 #   a slow disk would dominate.  Sets what il_start_sidecar sets, and
 #   SC_SHM, which the caller removes (rm -rf) when done.
 sc_start_tmpfs() {
-	local name=$1
-	SC_DIR=$W/$name
-	mkdir -p "$SC_DIR"
-	SC_SOCK=$SC_DIR/sidecar.sock
 	SC_SHM=$(mktemp -d /dev/shm/il-test.XXXXXX)
 	chmod 755 "$SC_SHM"
-	SC_DATA=$SC_SHM/pods
-	cat >"$SC_DIR/SlurmConfig.yaml" <<-YAML
-	SidecarAddress: "127.0.0.1"
-	SidecarPort: "0"
-	Socket: "unix://$SC_SOCK"
-	DataRootFolder: "$SC_DATA"
-	SingularityPath: "$IL_RUNTIME"
-	ImagePrefix: "docker://"
-	StatusPollIntervalMs: 1000
-	VerboseLogging: true
-	TLS:
-	  Enabled: true
-	  CertFile: "$IL_PKI/sidecar.crt"
-	  KeyFile: "$IL_PKI/sidecar.key"
-	  CACertFile: "$IL_PKI/ca.crt"
-	YAML
-	"$IL_BUILD/sidecar-slurm" -c "$SC_DIR/SlurmConfig.yaml" \
-		>"$SC_DIR/sidecar.log" 2>&1 &
-	SC_PID=$!
-	IL_PIDS+=("$SC_PID")
-	if ! wait_for 10 test -S "$SC_SOCK"; then
-		t_diag "sidecar did not start:"; sed 's/^/# /' "$SC_DIR/sidecar.log"
-		return 1
-	fi
-	SC_PORT=$(logged_port "$SC_DIR/sidecar.log")
+	SC_DATA_ROOT=$SC_SHM/pods SC_POLL_MS=1000 il_start_sidecar "$1"
 }
 
 gw_start() {
-	local name=$1 addr=$2 extra=${3:-} lines
-	GW_DIR=$W/$name
-	mkdir -p "$GW_DIR"
-	cat >"$GW_DIR/InterLinkConfig.yaml" <<-YAML
-	InterlinkAddress: "$addr"
-	InterlinkPort: "0"
-	SidecarURL: "https://127.0.0.1"
-	SidecarPort: "$SC_PORT"
-	VerboseLogging: true
-	SidecarTLS:
-	  CertFile: "$IL_PKI/gateway.crt"
-	  KeyFile: "$IL_PKI/gateway.key"
-	  CACertFile: "$IL_PKI/ca.crt"
-	  ServerName: "sidecar"
-	$extra
-	YAML
-	: >>"$GW_DIR/gateway.log"
-	lines=$(wc -l <"$GW_DIR/gateway.log")
-	"$IL_BUILD/interlink-api" -c "$GW_DIR/InterLinkConfig.yaml" \
-		>>"$GW_DIR/gateway.log" 2>&1 &
-	GW_PID=$!
-	IL_PIDS+=("$GW_PID")
-	# shellcheck disable=SC2317 # called through wait_for
-	gw_logged() { tail -n +$((lines + 1)) "$GW_DIR/gateway.log" | grep -q "$1"; }
-	if ! wait_for 10 gw_logged 'listening on'; then
-		t_diag "gateway $name did not start:"
-		tail -n +$((lines + 1)) "$GW_DIR/gateway.log" | sed 's/^/# /'
-		return 1
-	fi
-	local log
-	log=$(tail -n +$((lines + 1)) "$GW_DIR/gateway.log")
-	case $addr in
-	unix://*)
-		GW_SOCK=${addr#unix://}
-		GW_URL=http://unix
-		;;
-	*)
-		GW_URL=${addr%%://*}://127.0.0.1:$(grep -o 'listening on [a-z]*://[^ ]*:[0-9]*' \
-			<<<"$log" | head -n 1 | sed 's/.*://')
-		;;
-	esac
-	GW_OPS=$(grep -o '/readyz on http://[^ ]*' <<<"$log" | head -n 1 |
-		sed 's|.* on ||')
+	GW_ADDRESS=$2 il_start_gateway "$1" "${3:-}"
 }
 
 VK_CURL_ARGS=()
