@@ -43,9 +43,13 @@ t_done() {
 }
 
 il_cleanup() {
-	local pid
+	local pid m
 	for pid in "${IL_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in "${IL_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	# file systems a test mounted under its work dir
+	while read -r _ m _; do
+		[[ $m == "$W"/* ]] && umount -l "$m" 2>/dev/null
+	done </proc/mounts
 	if [ "${T_FAILED:-0}" -ne 0 ]; then
 		for f in "$W"/*/*.log; do
 			[ -f "$f" ] || continue

@@ -82,4 +82,36 @@ check_match "an unwritable pod folder gives a 5xx saying so" \
 	"folder.* 5[0-9][0-9]\$" "$out"
 check_eq "and no job was submitted" "$before" "$(squeue -h | wc -l)"
 check "the sidecar is still up" kill -0 "$SC_PID"
+
+# DataRootFolder full, then read-only (a small tmpfs): a clear error and
+# no job for the half-written pod
+small=$W/smalldata
+mkdir -p "$small"
+if mount -t tmpfs -o size=256k tmpfs "$small" 2>/dev/null; then
+	kill -TERM "$SC_PID"; wait "$SC_PID" 2>/dev/null
+	SC_DATA_ROOT=$small il_start_sidecar smallsc || exit 1
+	head -c 300000 /dev/zero >"$small/fill" 2>/dev/null
+	uid6=66666666-2222-4333-8444-555555555555
+	before=$(squeue -h | wc -l)
+	out=$(curl -sS -w ' %{http_code}' -X POST --unix-socket "$SC_SOCK" \
+		--data-binary "$(pod_body $uid6 p6 'true')" http://unix/create)
+	check_match "a full DataRootFolder gives a 5xx saying so" \
+		"No space left on device.* 5[0-9][0-9]\$" "$out"
+	check_eq "and no job was submitted" "$before" "$(squeue -h | wc -l)"
+	rm -f "$small/fill"
+	kill -TERM "$SC_PID"; wait "$SC_PID" 2>/dev/null
+	mount -o remount,ro "$small"
+	SC_DATA_ROOT=$small il_start_sidecar smallsc || exit 1
+	out=$(curl -sS -w ' %{http_code}' -X POST --unix-socket "$SC_SOCK" \
+		--data-binary "$(pod_body $uid6 p6 'true')" http://unix/create)
+	check_match "a read-only DataRootFolder gives a 5xx saying so" \
+		"Read-only file system.* 5[0-9][0-9]\$" "$out"
+	check_eq "and no job was submitted" "$before" "$(squeue -h | wc -l)"
+	check "the sidecar is still up" kill -0 "$SC_PID"
+	kill -TERM "$SC_PID"; wait "$SC_PID" 2>/dev/null
+	umount "$small" || umount -l "$small"
+else
+	t_N=$((T_N + 1)); T_N=$t_N
+	echo "ok $T_N - full and read-only DataRootFolder # SKIP cannot mount a tmpfs here"
+fi
 t_done
