@@ -85,7 +85,11 @@ il_start_gateway() {
 	GW_PID=$!
 	IL_PIDS+=("$GW_PID")
 	# shellcheck disable=SC2317 # called through wait_for
-	gw_logged() { tail -n +$((lines + 1)) "$GW_DIR/gateway.log" | grep -q "$1"; }
+	gw_logged() { # one process, no pipe: safe under pipefail
+		awk -v n="$lines" -v s="$1" \
+			'NR > n && index($0, s) { f = 1 } END { exit !f }' \
+			"$GW_DIR/gateway.log"
+	}
 	if ! wait_for 10 gw_logged 'listening on'; then
 		echo "# gateway $name did not start:"
 		tail -n +$((lines + 1)) "$GW_DIR/gateway.log" | sed 's/^/# /'
@@ -98,13 +102,13 @@ il_start_gateway() {
 		GW_URL=http://unix
 		;;
 	*)
-		GW_URL=${addr%%://*}://127.0.0.1:$(grep -o \
+		GW_URL=${addr%%://*}://127.0.0.1:$(grep -m 1 -o \
 			'listening on [a-z]*://[^ ]*:[0-9]*' <<<"$log" |
-			head -n 1 | sed 's/.*://')
+			sed 's/.*://')
 		;;
 	esac
-	GW_OPS=$(grep -o '/readyz on http://[^ ]*' <<<"$log" | head -n 1 |
-		sed 's|.* on ||')
+	GW_OPS=$(grep -m 1 -o '/readyz on http://[^ ]*' <<<"$log" |
+		sed 's|.* on ||' || true)
 }
 
 # ilctl through the gateway, with a private state dir

@@ -181,11 +181,13 @@ out=$(curl -sv -o /dev/null "${VK_CURL_ARGS[@]}" -X POST "$GWS_URL/pinglink" \
 check_match "HTTP/1.1 keep-alive: the second call reuses the connection" \
 	'Re-using existing connection' "$out"
 port=${GWS_URL##*:}
+clients=()
 for _ in 1 2 3 4 5; do # calls whose client never closes its connection
-	(printf 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n'
+	( (printf 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n'
 		sleep 8) | timeout 20 openssl s_client -quiet -connect "127.0.0.1:$port" \
 		-CAfile "$IL_PKI/ca.crt" -cert "$IL_PKI/vk.crt" -key "$IL_PKI/vk.key" \
-		>/dev/null 2>&1 &
+		>/dev/null 2>&1) &
+	clients+=("$!")
 done
 established() { # OP N: the server's established connections compare to N
 	local n
@@ -195,6 +197,7 @@ established() { # OP N: the server's established connections compare to N
 check "abandoned connections are open" wait_for 5 established -ge 5
 check "... and closed by the server within the idle timeout (2 s)" \
 	wait_for 6 established -eq 0
+wait "${clients[@]}" # their sleeps end within 8 s; leave nothing running
 
 # ---- follow-stream cancellation: the sidecar request ends with the client ---
 uid2=$(new_uid)
