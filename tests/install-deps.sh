@@ -13,7 +13,7 @@ pkgs=(
 	libmicrohttpd-dev libgnutls28-dev libcjson-dev libcurl4-openssl-dev
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
-	openssl bubblewrap procps curl
+	openssl bubblewrap procps curl iproute2 binutils
 )
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
