@@ -30,7 +30,7 @@ CPPFLAGS += $(PKG_CFLAGS)
 SLURM_LIBS := -lslurm
 LIBS       := $(PKG_LIBS) -lm
 
-COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/text.c \
+COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/safefs.c common/text.c \
               common/conf.c common/yamljson.c common/httpd.c \
               common/strmap.c common/daemon.c
 PROTO_SRC  := proto/wire.c

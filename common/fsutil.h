@@ -12,22 +12,26 @@
 int fs_mkdir_p(const char *path, mode_t mode);
 
 /*
- * Durably replace path with data: write "path.tmp.<pid>", fsync it,
- * rename over path, fsync the directory.  The file gets mode.
+ * The functions below trust every component of path but the last, and
+ * treat that one as someone else's (see safefs.h).
+ *
+ * Durably replace path with data: a new file with a random name (O_EXCL),
+ * fsync, rename over path, fsync the directory.  The file gets mode.
  */
 int fs_write_atomic(const char *path, const void *data, size_t len,
 		    mode_t mode);
 
 /*
  * Read a whole regular file of at most max bytes into a new NUL-terminated
- * buffer (*ret, caller frees; *ret_len may be NULL).  -EFBIG when larger.
+ * buffer (*ret, caller frees; *ret_len may be NULL).  -EFBIG when larger;
+ * -EINVAL for a FIFO or device (never blocks on one).
  */
 int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
-/* rm -rf that never follows symlinks; a missing path is success. */
+/* rm -rf that never follows symlinks (sfs_rm_tree); missing is success. */
 int fs_rm_rf(const char *path);
 
-/* chown -R that never follows symlinks (links themselves are changed). */
+/* chown -R that never follows symlinks, the top folder last. */
 int fs_chown_r(const char *path, uid_t uid, gid_t gid);
 
 /* 1 if path exists (lstat), 0 if not, negative errno on other errors. */

@@ -1,23 +1,24 @@
 # Module lists of the unit tests: test_X links tests/unit/test_X.c + these.
 UNIT_DEPS_test_wire     := proto/wire.c
 UNIT_DEPS_test_yamljson := common/yamljson.c
-UNIT_DEPS_test_common   := common/buf.c common/text.c common/fsutil.c common/strmap.c \
+UNIT_DEPS_test_common   := common/buf.c common/text.c common/fsutil.c common/safefs.c common/strmap.c \
                            common/conf.c common/yamljson.c common/log.c
 UNIT_DEPS_test_ilctl_pod := interlink-api/ilctl_pod.c interlink-api/ilctl_util.c \
                             common/yamljson.c common/buf.c common/text.c \
                             proto/wire.c
 UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
                             common/buf.c common/text.c common/log.c \
-                            proto/wire.c common/fsutil.c
+                            proto/wire.c common/fsutil.c common/safefs.c
 UNIT_DEPS_test_probes    := sidecar-slurm/probes.c sidecar-slurm/jobscript.c \
                             common/buf.c common/text.c common/log.c \
-                            proto/wire.c common/fsutil.c
-UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c common/strmap.c \
+                            proto/wire.c common/fsutil.c common/safefs.c
+UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c common/safefs.c common/strmap.c \
                             common/log.c common/text.c
-UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/buf.c \
+UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/safefs.c common/buf.c \
                             proto/wire.c
-UNIT_DEPS_test_volumes   := sidecar-slurm/volumes.c common/fsutil.c \
+UNIT_DEPS_test_volumes   := sidecar-slurm/volumes.c common/fsutil.c common/safefs.c \
                             common/log.c common/text.c proto/wire.c
+UNIT_DEPS_test_safefs   := common/safefs.c common/fsutil.c
 UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
                                common/text.c
 UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c \
