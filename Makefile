@@ -37,7 +37,7 @@ PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \
                sidecar-slurm/route_status.c sidecar-slurm/route_delete.c \
-               sidecar-slurm/route_logs.c sidecar-slurm/route_pods.c sidecar-slurm/reconcile.c \
+               sidecar-slurm/route_logs.c sidecar-slurm/route_pods.c sidecar-slurm/reconcile.c sidecar-slurm/ownership.c \
                sidecar-slurm/sbatch_flags.c sidecar-slurm/policy.c \
                sidecar-slurm/tenancy.c sidecar-slurm/flavors.c \
                sidecar-slurm/backend_loader.c \
@@ -83,7 +83,7 @@ $(BIN)/interlink-api: $(call obj,$(GATEWAY_SRC) $(COMMON_SRC) $(PROTO_SRC))
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
 
 $(BIN)/ilctl: $(call obj,$(ILCTL_SRC) common/yamljson.c common/buf.c \
-		common/text.c common/fsutil.c $(PROTO_SRC))
+		common/text.c common/fsutil.c common/safefs.c $(PROTO_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
 

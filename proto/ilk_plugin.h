@@ -50,7 +50,7 @@ extern "C" {
 #endif
 
 #define ILK_PLUGIN_ABI_MAJOR 1
-#define ILK_PLUGIN_ABI_MINOR 2
+#define ILK_PLUGIN_ABI_MINOR 3
 
 #define ILK_VERSION_MAJOR 0
 #define ILK_VERSION_MINOR 1
@@ -185,6 +185,10 @@ struct ilk_job_info {
 	int64_t end_time;            /* 0 when not ended */
 	char state[ILK_STATE_MAX];   /* the backend's own name, "COMPLETED" */
 	char reason[ILK_REASON_MAX]; /* why it waits or why it ended, or "" */
+	/* ABI 1.3: the Unix user the job runs as, -1 when not known.  The
+	 * host cancels, signals or adopts a job only when its tag and this
+	 * user are the pod's. */
+	int64_t user_id;
 };
 
 /* Called by poll once per job; job is borrowed for the call only. */

@@ -78,11 +78,20 @@ static int open_log(struct follow *f, int64_t tail)
 {
 	struct stat st;
 
-	f->fd = open(f->out_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fl;
+
+	/* the tenant's folder: never block on a FIFO, never read a device */
+	f->fd = open(f->out_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		     O_NONBLOCK);
 	if (f->fd < 0)
 		return -errno;
-	if (fstat(f->fd, &st) < 0)
-		return -errno;
+	if (fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (fl = fcntl(f->fd, F_GETFL)) < 0 ||
+	    fcntl(f->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		close(f->fd);
+		f->fd = -1;
+		return -EINVAL;
+	}
 	f->pos = tail > 0 ? tail_offset(f->fd, st.st_size, tail) : 0;
 	return 0;
 }

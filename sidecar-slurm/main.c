@@ -130,7 +130,9 @@ int main(int argc, char **argv)
 	daemon_signals(&sigs);
 	host_conf = &sc.conf;
 	pthread_mutex_init(&sc.backend_lock, NULL);
-	pthread_mutex_init(&sc.create_lock, NULL);
+	for (size_t i = 0; i < sizeof(sc.create_locks) /
+				sizeof(sc.create_locks[0]); i++)
+		pthread_mutex_init(&sc.create_locks[i], NULL);
 	sc.js.runtime = sc.conf.singularity_path;
 	sc.js.default_options = sc.conf.singularity_default_options.v;
 	sc.js.n_default_options = sc.conf.singularity_default_options.n;
@@ -153,7 +155,8 @@ int main(int argc, char **argv)
 	initialised = true;
 	sc.serial = sc.ops->flags & ILK_BACKEND_SERIAL;
 	log_info("backend %s ready", sc.ops->name);
-	sc.store = podstore_open(sc.conf.data_root, err, sizeof(err));
+	sc.store = podstore_open(sc.conf.data_root, sc.conf.state_dir, err,
+				 sizeof(err));
 	if (!sc.store) {
 		log_error("%s", err);
 		goto out;

@@ -3,8 +3,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,19 +16,41 @@
 #include <cjson/cJSON.h>
 
 #include "fsutil.h"
+#include "safefs.h"
 #include "strmap.h"
 #include "log.h"
 #include "text.h"
 
-#define RECORD_FILE "pod.json"
+#define LEGACY_FILE "pod.json" /* the record in the pod folder, before */
 #define RECORD_MAX (1u << 20)
+#define STRIPES 64 /* record writes of one pod are ordered by its stripe */
+#define REMOVE_RETRIES 120 /* a folder still written to: once a second */
+
+/* A folder to remove, then its record. */
+struct removal {
+	char uid[65];
+	char dir[4096];
+	int tries;
+	struct removal *next;
+};
 
 struct podstore {
 	pthread_mutex_t lock;
 	char *root;
+	int statefd; /* <StateDirectory>/pods */
 	struct pod_record **v; /* for listing */
 	size_t n, cap;
 	struct strmap by_uid;  /* uid -> record: O(1) lookups */
+	struct strmap removing; /* uid -> struct removal (queued) */
+	struct pod_record *legacy;
+	size_t n_legacy;
+	/* writes of one pod's record, in order; never held with lock */
+	pthread_mutex_t stripe[STRIPES];
+	/* the remover thread */
+	pthread_t remover;
+	bool remover_started, stop;
+	pthread_cond_t cond;
+	struct removal *queue;
 };
 
 static void names_free(char **v, size_t n)
@@ -76,10 +101,18 @@ oom:
 int podstore_dir(const struct podstore *ps, const char *ns, const char *uid,
 		 char *out, size_t outlen)
 {
-	if (snprintf(out, outlen, "%s/%s-%s", ps->root, ns, uid) >=
-	    (int)outlen)
+	if (snprintf(out, outlen, "%s/%s%c%s", ps->root, ns,
+		     text_is_uuid(uid) ? '-' : '_', uid) >= (int)outlen)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+/* The folder's name (its last component). */
+static const char *folder_of(const struct pod_record *r)
+{
+	const char *sl = strrchr(r->dir, '/');
+
+	return sl ? sl + 1 : r->dir;
 }
 
 static cJSON *names_json(char *const *v, size_t n)
@@ -97,6 +130,9 @@ static cJSON *record_json(const struct pod_record *r)
 	cJSON_AddStringToObject(j, "namespace", r->namespace);
 	cJSON_AddStringToObject(j, "name", r->name);
 	cJSON_AddStringToObject(j, "jobId", r->job_id);
+	cJSON_AddStringToObject(j, "folder", folder_of(r));
+	cJSON_AddNumberToObject(j, "runUid", (double)r->run_uid);
+	cJSON_AddNumberToObject(j, "runGid", (double)r->run_gid);
 	cJSON_AddItemToObject(j, "initContainers",
 			      names_json(r->init_names, r->n_init));
 	cJSON_AddItemToObject(j, "containers",
@@ -171,6 +207,12 @@ static int record_from_json(const cJSON *j, struct pod_record *r)
 	    names_from_json(cJSON_GetObjectItemCaseSensitive(j, "containers"),
 			    &r->names, &r->n_names) < 0)
 		return -EINVAL;
+	r->run_uid = num_or(j, "runUid", -1);
+	r->run_gid = num_or(j, "runGid", -1);
+	if (r->run_uid < -1 || r->run_uid > UINT32_MAX - 1)
+		r->run_uid = -1;
+	if (r->run_gid < -1 || r->run_gid > UINT32_MAX - 1)
+		r->run_gid = -1;
 	r->created = num_or(j, "created", 0);
 	r->deleting = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 		j, "deleting"));
@@ -197,38 +239,67 @@ static int record_from_json(const cJSON *j, struct pod_record *r)
 	return 0;
 }
 
-static int write_text(const char *dir, const char *file, const char *text)
-{
-	char path[PATH_MAX];
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	return fs_write_atomic(path, text, strlen(text), 0644);
+/* The record file of uid in the state tree. */
+static void record_name(const char *uid, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s.json", uid);
 }
 
-/*
- * Write the record (pod.json, the durable truth) and, with upstream_files,
- * the Go plugin's JobID.jid, PodUID.uid and PodNamespace.ns so operators'
- * habits and tools carry over.  Every write is made durable (fsync).
- */
-static int persist(const struct pod_record *r, bool upstream_files)
+static pthread_mutex_t *stripe_of(struct podstore *ps, const char *uid)
+{
+	unsigned h = 5381;
+
+	for (const char *p = uid; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	return &ps->stripe[h % STRIPES];
+}
+
+/* Write r's record (durably) to the state tree, with extra keys. */
+static int write_record(struct podstore *ps, const struct pod_record *r,
+			bool removing)
 {
 	cJSON *j = record_json(r);
-	char *s = j ? cJSON_Print(j) : NULL;
+	char *s = NULL, name[96];
 	int rc = -ENOMEM;
 
+	if (j && removing)
+		cJSON_AddBoolToObject(j, "removing", true);
+	s = j ? cJSON_Print(j) : NULL;
+	record_name(r->uid, name, sizeof(name));
 	if (s)
-		rc = write_text(r->dir, RECORD_FILE, s);
-	if (rc == 0 && upstream_files && r->job_id[0])
-		rc = write_text(r->dir, "JobID.jid", r->job_id);
-	if (rc == 0 && upstream_files)
-		rc = write_text(r->dir, "PodUID.uid", r->uid);
-	if (rc == 0 && upstream_files)
-		rc = write_text(r->dir, "PodNamespace.ns", r->namespace);
+		rc = sfs_write_atomic(ps->statefd, name, s, strlen(s), 0600,
+				      (uid_t)-1, (gid_t)-1, SFS_DURABLE);
 	cJSON_free(s);
 	cJSON_Delete(j);
 	return rc;
+}
+
+/*
+ * Upstream's files in the pod's folder, for operators' habits and tools:
+ * copies, never read back, replaced without following anything the
+ * tenant planted there.  Best effort.
+ */
+static void write_upstream_files(const struct pod_record *r)
+{
+	int dfd = sfs_open_trusted_dir(r->dir);
+	const struct {
+		const char *name, *text;
+	} files[] = {
+		{"JobID.jid", r->job_id},
+		{"PodUID.uid", r->uid},
+		{"PodNamespace.ns", r->namespace},
+	};
+
+	if (dfd < 0)
+		return;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i].text[0])
+			(void)sfs_write_atomic(dfd, files[i].name,
+					       files[i].text,
+					       strlen(files[i].text), 0644,
+					       (uid_t)-1, (gid_t)-1, 0);
+	close(dfd);
 }
 
 static struct pod_record *find(struct podstore *ps, const char *uid)
@@ -262,59 +333,180 @@ static int insert(struct podstore *ps, struct pod_record *heap)
 	return 0;
 }
 
-/*
- * A folder named like a pod's but without its record: a create that
- * stopped before the record was written, so no job was ever submitted for
- * it.  Remove it, unless it has a JobID.jid (a folder of upstream's plugin,
- * or something else: leave it alone).
- */
-static void drop_unrecorded(struct podstore *ps, const char *entry)
+/* Take uid out of the table; the caller frees it. */
+static struct pod_record *unlink_record(struct podstore *ps, const char *uid)
 {
-	const char *dash = strchr(entry, '-');
-	char path[PATH_MAX];
+	struct pod_record *r = strmap_del(&ps->by_uid, uid);
 
-	if (!dash || strlen(dash + 1) != 36 || !text_is_uuid(dash + 1))
-		return;
-	snprintf(path, sizeof(path), "%s/%s/JobID.jid", ps->root, entry);
-	if (fs_exists(path) != 0)
-		return;
-	snprintf(path, sizeof(path), "%s/%s", ps->root, entry);
-	if (fs_rm_rf(path) == 0)
-		log_notice("removed '%s': a create that never got as far as "
-			   "its record", path);
+	for (size_t i = 0; r && i < ps->n; i++)
+		if (ps->v[i] == r) {
+			ps->v[i] = ps->v[--ps->n];
+			break;
+		}
+	return r;
 }
 
-static void load_one(struct podstore *ps, const char *entry)
+/* ---- the remover ------------------------------------------------------ */
+
+/* Queue a removal (lock held). */
+static int queue_removal(struct podstore *ps, const char *uid,
+			 const char *dir)
 {
-	char path[PATH_MAX], err[256]; /* "<namespace>-<uid>": up to 128 */
-	char *data = NULL;
-	cJSON *j = NULL;
+	struct removal *rm;
+
+	if (strmap_get(&ps->removing, uid))
+		return 0;
+	rm = calloc(1, sizeof(*rm));
+	if (!rm)
+		return -ENOMEM;
+	snprintf(rm->uid, sizeof(rm->uid), "%s", uid);
+	snprintf(rm->dir, sizeof(rm->dir), "%s", dir);
+	if (strmap_put(&ps->removing, rm->uid, rm) < 0) {
+		free(rm);
+		return -ENOMEM;
+	}
+	rm->next = ps->queue;
+	ps->queue = rm;
+	pthread_cond_signal(&ps->cond);
+	return 0;
+}
+
+/* Remove one folder, then its record; false to try again later. */
+static bool remove_one(struct podstore *ps, struct removal *rm)
+{
+	char name[96];
+	int r = fs_rm_rf(rm->dir);
+
+	if (r < 0) {
+		log_debug("cannot remove '%s' yet: %s", rm->dir, strerror(-r));
+		return false;
+	}
+	record_name(rm->uid, name, sizeof(name));
+	pthread_mutex_lock(stripe_of(ps, rm->uid));
+	r = sfs_unlink(ps->statefd, name);
+	pthread_mutex_unlock(stripe_of(ps, rm->uid));
+	if (r < 0)
+		log_warn_errno(r, "pod %s: cannot remove its record", rm->uid);
+	log_debug("pod %s: removed '%s'", rm->uid, rm->dir);
+	return true;
+}
+
+static void *remover_run(void *arg)
+{
+	struct podstore *ps = arg;
+
+	pthread_mutex_lock(&ps->lock);
+	for (;;) {
+		struct removal *batch, *again = NULL;
+		struct timespec ts;
+
+		while (!ps->stop && !ps->queue)
+			pthread_cond_wait(&ps->cond, &ps->lock);
+		if (ps->stop)
+			break;
+		batch = ps->queue;
+		ps->queue = NULL;
+		pthread_mutex_unlock(&ps->lock);
+		while (batch) {
+			struct removal *rm = batch;
+			bool done;
+
+			batch = rm->next;
+			done = remove_one(ps, rm);
+			if (!done && ++rm->tries >= REMOVE_RETRIES) {
+				log_warn("cannot remove '%s'; trying again at "
+					 "the next start", rm->dir);
+				done = true; /* the record stays: next start */
+			}
+			pthread_mutex_lock(&ps->lock);
+			if (done) {
+				strmap_del(&ps->removing, rm->uid);
+				free(rm);
+			} else {
+				rm->next = again;
+				again = rm;
+			}
+			pthread_mutex_unlock(&ps->lock);
+		}
+		pthread_mutex_lock(&ps->lock);
+		if (!again)
+			continue;
+		while (again) {
+			struct removal *rm = again;
+
+			again = rm->next;
+			rm->next = ps->queue;
+			ps->queue = rm;
+		}
+		/* a dying job may still write into its folder: later */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		while (!ps->stop &&
+		       pthread_cond_timedwait(&ps->cond, &ps->lock, &ts) == 0)
+			;
+		if (ps->stop)
+			break;
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return NULL;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+/* Parse a record; 0 or -EINVAL. */
+static int parse_record(const char *data, struct pod_record *r,
+			bool *removing, char *folder, size_t folderlen)
+{
+	cJSON *j = cJSON_Parse(data);
+	int rc = -EINVAL;
+
+	if (j && record_from_json(j, r) == 0) {
+		rc = 0;
+		if (removing)
+			*removing = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				j, "removing"));
+		if (folder)
+			copy_str(folder, folderlen, j, "folder");
+	}
+	cJSON_Delete(j);
+	return rc;
+}
+
+static bool folder_name_ok(const char *f)
+{
+	return f[0] && f[0] != '.' && !strchr(f, '/') && strlen(f) < 200;
+}
+
+/* One record file of the state tree. */
+static void load_record(struct podstore *ps, const char *name)
+{
 	struct pod_record *r = calloc(1, sizeof(*r));
+	char *data = NULL, folder[256] = "", want[96];
+	bool removing = false;
 	int rc;
 
 	if (!r)
 		return;
-	snprintf(path, sizeof(path), "%s/%s/%s", ps->root, entry, RECORD_FILE);
-	rc = fs_read_file(path, RECORD_MAX, &data, NULL);
-	if (rc == -ENOENT) {
-		drop_unrecorded(ps, entry);
-		goto out;
-	}
+	rc = sfs_read_file(ps->statefd, name, RECORD_MAX, &data, NULL, NULL);
 	if (rc < 0) {
-		log_warn_errno(rc, "cannot read '%s', ignoring", path);
+		log_warn_errno(rc, "cannot read record '%s', ignoring", name);
 		goto out;
 	}
-	j = cJSON_Parse(data);
-	if (!j || record_from_json(j, r) < 0) {
-		log_warn("'%s' is not a valid pod record, ignoring", path);
+	if (parse_record(data, r, &removing, folder, sizeof(folder)) < 0) {
+		log_warn("record '%s' is not a valid pod record, ignoring",
+			 name);
 		goto out;
 	}
-	snprintf(err, sizeof(err), "%s-%s", r->namespace, r->uid);
-	if (strcmp(err, entry) != 0) {
-		log_warn("'%s' does not match its folder, ignoring", path);
+	record_name(r->uid, want, sizeof(want));
+	if (strcmp(want, name) != 0 || !folder_name_ok(folder)) {
+		log_warn("record '%s' does not match its pod, ignoring", name);
 		goto out;
 	}
-	snprintf(r->dir, sizeof(r->dir), "%s/%s", ps->root, entry);
+	snprintf(r->dir, sizeof(r->dir), "%s/%s", ps->root, folder);
+	if (removing) {
+		(void)queue_removal(ps, r->uid, r->dir);
+		goto out;
+	}
 	if (insert(ps, r) == 0) {
 		log_info("pod %s/%s (%s): job %s, restored", r->namespace,
 			 r->name, r->uid, r->job_id[0] ? r->job_id : "none");
@@ -325,81 +517,326 @@ out:
 		pod_record_done(r);
 		free(r);
 	}
-	cJSON_Delete(j);
 	free(data);
 }
 
-struct podstore *podstore_open(const char *data_root, char *err,
-			       size_t errlen)
+/* "<ns>-<uuid>" or "<ns>_<uid>": this store's folder names. */
+static bool looks_like_pod_folder(const char *entry)
+{
+	const char *us = strchr(entry, '_');
+	size_t n = strlen(entry);
+
+	if (us)
+		return text_is_uid(us + 1);
+	return n > 37 && entry[n - 37] == '-' && text_is_uuid(entry + n - 36);
+}
+
+/*
+ * A folder of DataRootFolder that no record claims: an old-layout pod
+ * (pod.json inside: listed as legacy), a create that stopped before its
+ * record was written (removed), or something else (left alone).
+ */
+static void scan_folder(struct podstore *ps, int rootfd, const char *entry)
+{
+	struct pod_record r = {0};
+	char *data = NULL, want[256];
+	int dfd, rc;
+
+	dfd = sfs_open_dir(rootfd, entry);
+	if (dfd < 0)
+		return;
+	rc = sfs_read_file(dfd, LEGACY_FILE, RECORD_MAX, &data, NULL, NULL);
+	if (rc == -ENOENT) {
+		struct stat st;
+
+		/* JobID.jid: upstream's plugin's folder, or someone's */
+		if (looks_like_pod_folder(entry) &&
+		    fstatat(dfd, "JobID.jid", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno == ENOENT && sfs_rm_tree(rootfd, entry) == 0)
+			log_notice("removed '%s/%s': a create that never got "
+				   "as far as its record", ps->root, entry);
+		goto out;
+	}
+	if (rc < 0) {
+		log_warn_errno(rc, "cannot read '%s/%s/%s', ignoring",
+			       ps->root, entry, LEGACY_FILE);
+		goto out;
+	}
+	if (parse_record(data, &r, NULL, NULL, 0) < 0) {
+		log_warn("'%s/%s/%s' is not a valid pod record, ignoring",
+			 ps->root, entry, LEGACY_FILE);
+		goto out;
+	}
+	snprintf(want, sizeof(want), "%s-%s", r.namespace, r.uid);
+	if (strcmp(want, entry) != 0 || find(ps, r.uid) ||
+	    strmap_get(&ps->removing, r.uid)) {
+		log_warn("'%s/%s/%s' is not this pod's record (planted?), "
+			 "ignoring", ps->root, entry, LEGACY_FILE);
+		goto out;
+	}
+	{
+		struct pod_record *nv = realloc(ps->legacy, (ps->n_legacy + 1) *
+							    sizeof(*nv));
+
+		if (!nv)
+			goto out;
+		ps->legacy = nv;
+		snprintf(r.dir, sizeof(r.dir), "%s/%s", ps->root, entry);
+		r.run_uid = r.run_gid = -1;
+		ps->legacy[ps->n_legacy++] = r;
+		memset(&r, 0, sizeof(r));
+	}
+out:
+	pod_record_done(&r);
+	free(data);
+	close(dfd);
+}
+
+/* Which folders the loaded records (and removals) own. */
+static bool claimed(struct podstore *ps, const char *entry)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (strcmp(folder_of(ps->v[i]), entry) == 0)
+			return true;
+	for (struct removal *rm = ps->queue; rm; rm = rm->next) {
+		const char *sl = strrchr(rm->dir, '/');
+
+		if (sl && strcmp(sl + 1, entry) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The state tree: ours alone, or refused. */
+static int open_state(const char *state_dir, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, sub, r;
+
+	r = fs_mkdir_p(state_dir, 0700);
+	if (r < 0) {
+		snprintf(err, errlen, "StateDirectory '%s': %s", state_dir,
+			 strerror(-r));
+		return -1;
+	}
+	fd = sfs_open_trusted_dir(state_dir);
+	if (fd < 0) {
+		snprintf(err, errlen, "StateDirectory '%s': %s", state_dir,
+			 strerror(-fd));
+		return -1;
+	}
+	for (int level = 0; level < 2; level++) {
+		if (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+		    (st.st_mode & 022)) {
+			snprintf(err, errlen, "StateDirectory '%s'%s must be "
+				 "owned by uid %u and writable by nobody else "
+				 "(it holds the records the sidecar trusts)",
+				 state_dir, level ? "/pods" : "",
+				 (unsigned)geteuid());
+			close(fd);
+			return -1;
+		}
+		if (level)
+			break;
+		if (mkdirat(fd, "pods", 0700) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "StateDirectory '%s/pods': %s",
+				 state_dir, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		sub = sfs_open_dir(fd, "pods");
+		close(fd);
+		if (sub < 0) {
+			snprintf(err, errlen, "StateDirectory '%s/pods': %s",
+				 state_dir, strerror(-sub));
+			return -1;
+		}
+		fd = sub;
+	}
+	return fd;
+}
+
+struct podstore *podstore_open(const char *data_root, const char *state_dir,
+			       char *err, size_t errlen)
 {
 	struct podstore *ps = calloc(1, sizeof(*ps));
-	DIR *d;
 	struct dirent *de;
-	int r;
+	DIR *d;
+	int r, rootfd;
 
 	if (!ps || !(ps->root = strdup(data_root))) {
 		free(ps);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	ps->statefd = -1;
 	pthread_mutex_init(&ps->lock, NULL);
+	pthread_cond_init(&ps->cond, NULL);
+	for (size_t i = 0; i < STRIPES; i++)
+		pthread_mutex_init(&ps->stripe[i], NULL);
 	strmap_init(&ps->by_uid);
+	strmap_init(&ps->removing);
+	ps->statefd = open_state(state_dir, err, errlen);
+	if (ps->statefd < 0)
+		goto fail;
 	r = fs_mkdir_p(data_root, 0755);
 	if (r < 0) {
 		snprintf(err, errlen, "DataRootFolder '%s': %s", data_root,
 			 strerror(-r));
-		podstore_close(ps);
-		return NULL;
+		goto fail;
 	}
-	d = opendir(data_root);
+	/* the records first: they say which folders are whose */
+	r = dup(ps->statefd);
+	d = r >= 0 ? fdopendir(r) : NULL;
+	if (!d) {
+		if (r >= 0)
+			close(r);
+		snprintf(err, errlen, "StateDirectory '%s': %s", state_dir,
+			 strerror(errno));
+		goto fail;
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && n > 5 &&
+		    strcmp(de->d_name + n - 5, ".json") == 0)
+			load_record(ps, de->d_name);
+	}
+	closedir(d);
+	rootfd = sfs_open_trusted_dir(data_root);
+	d = rootfd >= 0 ? fdopendir(rootfd) : NULL;
 	if (!d) {
 		snprintf(err, errlen, "DataRootFolder '%s': %s", data_root,
-			 strerror(errno));
-		podstore_close(ps);
-		return NULL;
+			 strerror(rootfd < 0 ? -rootfd : errno));
+		if (rootfd >= 0)
+			close(rootfd);
+		goto fail;
 	}
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			load_one(ps, de->d_name);
+		if (de->d_name[0] != '.' && !claimed(ps, de->d_name))
+			scan_folder(ps, dirfd(d), de->d_name);
 	closedir(d);
+	if (pthread_create(&ps->remover, NULL, remover_run, ps) != 0) {
+		snprintf(err, errlen, "cannot start the folder remover");
+		goto fail;
+	}
+	ps->remover_started = true;
 	return ps;
+fail:
+	podstore_close(ps);
+	return NULL;
 }
 
 void podstore_close(struct podstore *ps)
 {
 	if (!ps)
 		return;
+	if (ps->remover_started) {
+		pthread_mutex_lock(&ps->lock);
+		ps->stop = true;
+		pthread_cond_broadcast(&ps->cond);
+		pthread_mutex_unlock(&ps->lock);
+		pthread_join(ps->remover, NULL);
+	}
+	while (ps->queue) {
+		struct removal *rm = ps->queue;
+
+		ps->queue = rm->next;
+		free(rm); /* recorded: resumed at the next start */
+	}
 	for (size_t i = 0; i < ps->n; i++) {
 		pod_record_done(ps->v[i]);
 		free(ps->v[i]);
 	}
+	podstore_free_list(ps->legacy, ps->n_legacy);
 	free(ps->v);
 	strmap_done(&ps->by_uid);
+	strmap_done(&ps->removing);
+	if (ps->statefd >= 0)
+		close(ps->statefd);
 	free(ps->root);
+	for (size_t i = 0; i < STRIPES; i++)
+		pthread_mutex_destroy(&ps->stripe[i]);
+	pthread_cond_destroy(&ps->cond);
 	pthread_mutex_destroy(&ps->lock);
 	free(ps);
+}
+
+int podstore_take_legacy(struct podstore *ps, struct pod_record **ret,
+			 size_t *ret_n)
+{
+	pthread_mutex_lock(&ps->lock);
+	*ret = ps->legacy;
+	*ret_n = ps->n_legacy;
+	ps->legacy = NULL;
+	ps->n_legacy = 0;
+	pthread_mutex_unlock(&ps->lock);
+	return 0;
+}
+
+/* ---- changes ---------------------------------------------------------- */
+
+/*
+ * Persist uid's current record: under its stripe (so the last write of
+ * a pod is its newest state), never under the table's lock.
+ */
+static int persist_current(struct podstore *ps, const char *uid)
+{
+	struct pod_record copy;
+	pthread_mutex_t *st = stripe_of(ps, uid);
+	int r;
+
+	pthread_mutex_lock(st);
+	pthread_mutex_lock(&ps->lock);
+	r = find(ps, uid) ? pod_record_copy(&copy, find(ps, uid)) : -ENOENT;
+	pthread_mutex_unlock(&ps->lock);
+	if (r == 0) {
+		r = write_record(ps, &copy, false);
+		pod_record_done(&copy);
+	}
+	pthread_mutex_unlock(st);
+	return r;
 }
 
 int podstore_put(struct podstore *ps, const struct pod_record *rec)
 {
 	struct pod_record *heap = calloc(1, sizeof(*heap));
+	pthread_mutex_t *st = stripe_of(ps, rec->uid);
 	int r;
 
 	if (!heap || pod_record_copy(heap, rec) < 0) {
 		free(heap);
 		return -ENOMEM;
 	}
-	r = persist(heap, true);
+	pthread_mutex_lock(st);
+	r = write_record(ps, heap, false);
 	if (r == 0) {
 		pthread_mutex_lock(&ps->lock);
 		r = insert(ps, heap);
 		pthread_mutex_unlock(&ps->lock);
 	}
+	pthread_mutex_unlock(st);
 	if (r < 0) {
 		pod_record_done(heap);
 		free(heap);
+		return r;
 	}
-	return r;
+	write_upstream_files(rec);
+	return 0;
+}
+
+int podstore_migrate(struct podstore *ps, const struct pod_record *rec)
+{
+	int r = podstore_put(ps, rec), dfd;
+
+	if (r < 0)
+		return r;
+	dfd = sfs_open_trusted_dir(rec->dir);
+	if (dfd >= 0) {
+		r = sfs_unlink(dfd, LEGACY_FILE);
+		close(dfd);
+	}
+	return r < 0 ? r : 0;
 }
 
 int podstore_get(struct podstore *ps, const char *uid, struct pod_record *ret)
@@ -415,6 +852,16 @@ int podstore_get(struct podstore *ps, const char *uid, struct pod_record *ret)
 	return r;
 }
 
+bool podstore_removing(struct podstore *ps, const char *uid)
+{
+	bool r;
+
+	pthread_mutex_lock(&ps->lock);
+	r = strmap_get(&ps->removing, uid) != NULL;
+	pthread_mutex_unlock(&ps->lock);
+	return r;
+}
+
 int podstore_mark_deleting(struct podstore *ps, const char *uid)
 {
 	struct pod_record *rec;
@@ -426,18 +873,29 @@ int podstore_mark_deleting(struct podstore *ps, const char *uid)
 		if (!rec->deleting)
 			rec->deleted_at = time(NULL);
 		rec->deleting = true;
-		r = persist(rec, false);
+		r = 0;
 	}
 	pthread_mutex_unlock(&ps->lock);
-	return r;
+	return r < 0 ? r : persist_current(ps, uid);
+}
+
+/* Is info about uid's job (its tag, when the backend reports one)? */
+static bool info_is_of(const struct ilk_job_info *info, const char *uid)
+{
+	const char *eq = strrchr(info->tag, '=');
+
+	return !info->tag[0] || (eq && strcmp(eq + 1, uid) == 0);
 }
 
 int podstore_set_final(struct podstore *ps, const char *uid,
 		       const struct ilk_job_info *info)
 {
 	struct pod_record *rec;
+	bool changed = false;
 	int r = -ENOENT;
 
+	if (!info_is_of(info, uid))
+		return 0; /* a job id that now names another pod's job */
 	pthread_mutex_lock(&ps->lock);
 	rec = find(ps, uid);
 	/* a cancelled job is DONE before Slurm knows its exit code */
@@ -445,49 +903,64 @@ int podstore_set_final(struct podstore *ps, const char *uid,
 		    (rec->final.exit_code < 0 && info->exit_code >= 0))) {
 		rec->has_final = true;
 		rec->final = *info;
-		r = persist(rec, false);
-	} else if (rec) {
+		changed = true;
+	}
+	if (rec)
+		r = 0;
+	pthread_mutex_unlock(&ps->lock);
+	return changed ? persist_current(ps, uid) : r;
+}
+
+int podstore_forget_job(struct podstore *ps, const char *uid,
+			const char *job_id, const char *reason)
+{
+	struct pod_record *rec;
+	int r = -ENOENT;
+
+	pthread_mutex_lock(&ps->lock);
+	rec = find(ps, uid);
+	if (rec && strcmp(rec->job_id, job_id) == 0) {
+		rec->job_id[0] = '\0';
+		rec->has_final = true;
+		memset(&rec->final, 0, sizeof(rec->final));
+		rec->final.struct_size = sizeof(rec->final);
+		rec->final.phase = ILK_JOB_DONE;
+		rec->final.exit_code = -1;
+		rec->final.user_id = -1;
+		snprintf(rec->final.state, sizeof(rec->final.state), "LOST");
+		snprintf(rec->final.reason, sizeof(rec->final.reason), "%s",
+			 reason);
 		r = 0;
 	}
 	pthread_mutex_unlock(&ps->lock);
-	return r;
+	return r < 0 ? r : persist_current(ps, uid);
 }
 
 int podstore_remove(struct podstore *ps, const char *uid)
 {
+	pthread_mutex_t *st = stripe_of(ps, uid);
 	struct pod_record *r;
-	char dir[sizeof(r->dir)];
 	int rc;
 
+	pthread_mutex_lock(st);
 	pthread_mutex_lock(&ps->lock);
-	r = find(ps, uid);
-	if (r)
-		snprintf(dir, sizeof(dir), "%s", r->dir);
+	r = unlink_record(ps, uid);
 	pthread_mutex_unlock(&ps->lock);
-	if (!r)
+	if (!r) {
+		pthread_mutex_unlock(st);
 		return -ENOENT;
-	/*
-	 * The folder first: while a dying job still writes into it the
-	 * removal fails, and the record stays for the next try.
-	 */
-	rc = fs_rm_rf(dir);
-	if (rc < 0) {
-		log_debug("cannot remove '%s' yet: %s", dir, strerror(-rc));
-		return rc;
 	}
+	/* the removal is recorded first: a restart resumes it */
+	rc = write_record(ps, r, true);
+	if (rc < 0)
+		log_warn_errno(rc, "pod %s: cannot record its removal", uid);
 	pthread_mutex_lock(&ps->lock);
-	r = strmap_del(&ps->by_uid, uid);
-	for (size_t i = 0; r && i < ps->n; i++)
-		if (ps->v[i] == r) {
-			ps->v[i] = ps->v[--ps->n];
-			break;
-		}
+	rc = queue_removal(ps, uid, r->dir);
 	pthread_mutex_unlock(&ps->lock);
-	if (r) {
-		pod_record_done(r);
-		free(r);
-	}
-	return 0;
+	pthread_mutex_unlock(st);
+	pod_record_done(r);
+	free(r);
+	return rc;
 }
 
 bool podstore_has_live(struct podstore *ps)

@@ -1,9 +1,22 @@
 /*
  * sidecar-slurm/podstore.h - the pods this sidecar runs: an in-memory
- * table keyed by pod UID, persisted in each pod's folder
- * (<DataRootFolder>/<namespace>-<uid>/pod.json, plus upstream's JobID.jid,
- * PodUID.uid and PodNamespace.ns) so a restart loses nothing.
- * Thread-safe; lookups hand out copies.
+ * table keyed by pod UID, persisted as one record per pod in the
+ * root-owned StateDirectory (<StateDirectory>/pods/<uid>.json), which no
+ * tenant can write, so a restart loses nothing and trusts nothing a tenant
+ * wrote.  The pod's folder (<DataRootFolder>/<folder>, see podstore_dir)
+ * gets upstream's JobID.jid, PodUID.uid and PodNamespace.ns as copies for
+ * operators; they are never read back.
+ *
+ * Removing a pod is asynchronous: podstore_remove() records the removal
+ * and hands the folder to the store's own remover thread, so a huge or
+ * hostile tree never stalls the caller (the status poller).
+ *
+ * Records of the layout before StateDirectory (pod.json in the pod's
+ * folder) are not trusted: podstore_open() lists them as legacy records,
+ * which the sidecar checks against the batch system and then either
+ * migrates (podstore_migrate) or leaves.
+ *
+ * Thread-safe; lookups hand out copies; no lock is held during file I/O.
  */
 #ifndef SIDECAR_PODSTORE_H
 #define SIDECAR_PODSTORE_H
@@ -22,6 +35,9 @@ struct pod_record {
 	char name[254];
 	char dir[4096];
 	char job_id[ILK_JOB_ID_MAX]; /* "" until submitted */
+	/* the Unix user and group the job runs as; -1 when not known (a
+	 * record of the old layout before its job was checked) */
+	int64_t run_uid, run_gid;
 	char **init_names;
 	size_t n_init;
 	char **names; /* regular containers */
@@ -37,18 +53,43 @@ struct pod_record {
 	struct ilk_job_info final;
 };
 
-/* Open the store rooted at data_root, loading every pod folder in it. */
-struct podstore *podstore_open(const char *data_root, char *err,
-			       size_t errlen);
+/*
+ * Open the store: pod folders under data_root, records under state_dir
+ * (created 0700 when missing; refused when it is not owned by this
+ * process's user or is writable by group or others).  Loads every record,
+ * resumes pending folder removals, and lists old-layout records (see
+ * podstore_take_legacy).
+ */
+struct podstore *podstore_open(const char *data_root, const char *state_dir,
+			       char *err, size_t errlen);
 void podstore_close(struct podstore *ps);
 
-/* The folder of a pod; writes into out (PATH_MAX). */
+/*
+ * The folder of a pod; writes into out (PATH_MAX).  Upstream's
+ * "<namespace>-<uid>" when uid is a canonical UUID (as Kubernetes makes
+ * them: the last 36 characters are the UUID, so no two pods share a name),
+ * else "<namespace>_<uid>" ('_' is in neither a namespace nor a UID).
+ */
 int podstore_dir(const struct podstore *ps, const char *ns, const char *uid,
 		 char *out, size_t outlen);
 
 /*
- * Persist rec (pod.json and the upstream files) and insert or replace it
- * in the table.  Returns 0 or a negative errno.
+ * The old-layout records found by podstore_open (moved to the caller:
+ * free with podstore_free_list).  Their run_uid/run_gid are -1.
+ */
+int podstore_take_legacy(struct podstore *ps, struct pod_record **ret,
+			 size_t *ret_n);
+/* Store a checked legacy record in the state tree (podstore_put) and
+ * remove its pod.json from the pod's folder. */
+int podstore_migrate(struct podstore *ps, const struct pod_record *rec);
+
+/* Is uid's folder still being removed (a create must wait)? */
+bool podstore_removing(struct podstore *ps, const char *uid);
+
+/*
+ * Persist rec (its record, durably; the upstream files in its folder when
+ * that exists) and insert or replace it in the table.  Returns 0 or a
+ * negative errno.
  */
 int podstore_put(struct podstore *ps, const struct pod_record *rec);
 
@@ -62,7 +103,12 @@ int podstore_mark_deleting(struct podstore *ps, const char *uid);
  * its exit code is still unknown). */
 int podstore_set_final(struct podstore *ps, const char *uid,
 		       const struct ilk_job_info *info);
-/* Forget uid and remove its folder. */
+/* uid's job job_id turned out not to be its job: forget the id and let
+ * the pod read as terminated ("LOST", reason). */
+int podstore_forget_job(struct podstore *ps, const char *uid,
+			const char *job_id, const char *reason);
+/* Forget uid: the removal is recorded, the folder removed in the
+ * background, the record deleted once the folder is gone. */
 int podstore_remove(struct podstore *ps, const char *uid);
 
 /*

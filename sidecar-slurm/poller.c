@@ -43,6 +43,27 @@ struct poller {
 	uint64_t generation;
 };
 
+void ilk_job_info_copy(struct ilk_job_info *dst,
+		       const struct ilk_job_info *job)
+{
+	size_t n = job->struct_size < sizeof(*dst) ? job->struct_size :
+						     sizeof(*dst);
+
+	memset(dst, 0, sizeof(*dst));
+	dst->user_id = -1;
+	if (n > sizeof(size_t))
+		memcpy((char *)dst + sizeof(size_t),
+		       (const char *)job + sizeof(size_t),
+		       n - sizeof(size_t));
+	if (n < offsetof(struct ilk_job_info, user_id) + sizeof(dst->user_id))
+		dst->user_id = -1;
+	dst->struct_size = sizeof(*dst);
+	dst->job_id[sizeof(dst->job_id) - 1] = '\0';
+	dst->tag[sizeof(dst->tag) - 1] = '\0';
+	dst->state[sizeof(dst->state) - 1] = '\0';
+	dst->reason[sizeof(dst->reason) - 1] = '\0';
+}
+
 static void visit(void *ctx, const struct ilk_job_info *job)
 {
 	struct snapshot *s = ctx;
@@ -58,8 +79,7 @@ static void visit(void *ctx, const struct ilk_job_info *job)
 		s->v = nv;
 		s->cap = cap;
 	}
-	s->v[s->n] = *job;
-	s->v[s->n].struct_size = sizeof(struct ilk_job_info);
+	ilk_job_info_copy(&s->v[s->n], job);
 	s->n++;
 }
 

@@ -39,4 +39,11 @@ int poller_lookup(struct poller *p, const char *job_id,
 /* Number of polls done so far (tests and metrics). */
 uint64_t poller_generation(struct poller *p);
 
+/*
+ * Copy what a backend's job struct covers (job->struct_size) into a whole
+ * struct of this ABI; fields it lacks read as unknown (user_id -1).
+ */
+void ilk_job_info_copy(struct ilk_job_info *dst,
+		       const struct ilk_job_info *job);
+
 #endif /* SIDECAR_POLLER_H */

@@ -286,7 +286,13 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 		pod_record_done(&old);
 		return r;
 	}
+	if (podstore_removing(sc->store, pod->uid))
+		return httpd_reply_text(req, 409, "pod %s: the folder of its "
+					"earlier instance is still being "
+					"removed; try again", pod->uid);
 	snprintf(rec.uid, sizeof(rec.uid), "%s", pod->uid);
+	rec.run_uid = tid->uid;
+	rec.run_gid = tid->gid;
 	snprintf(rec.namespace, sizeof(rec.namespace), "%s", pod->namespace);
 	snprintf(rec.name, sizeof(rec.name), "%s", pod->name);
 	rec.created = time(NULL);
@@ -303,8 +309,12 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	buf_init(&script, 16u << 20);
 	r = podstore_dir(sc->store, pod->namespace, pod->uid, rec.dir,
 			 sizeof(rec.dir));
-	if (r == 0)
-		r = fs_mkdir_p(rec.dir, 0755);
+	/* a fresh folder of our own: nobody else can write into it until
+	 * the chown below (a leftover of an earlier try goes first) */
+	if (r == 0 && fs_exists(rec.dir) == 1)
+		r = fs_rm_rf(rec.dir);
+	if (r == 0 && mkdir(rec.dir, 0755) < 0)
+		r = -errno;
 	/* the record first: a crash from here on leaves a record that
 	 * start-up reconciles, never a job or a folder nobody knows */
 	if (r == 0)
@@ -405,9 +415,9 @@ int sidecar_route_create(void *ctx, struct httpd_request *req)
 		rc = httpd_reply_text(req, 403, "forbidden: %s", err);
 		goto out;
 	}
-	pthread_mutex_lock(&sc->create_lock);
+	pthread_mutex_lock(sidecar_create_lock(sc, rpd.pod.uid));
 	rc = do_create(sc, req, &rpd, &tid);
-	pthread_mutex_unlock(&sc->create_lock);
+	pthread_mutex_unlock(sidecar_create_lock(sc, rpd.pod.uid));
 out:
 	wire_retrieved_pod_data_done(&rpd);
 	cJSON_Delete(j);

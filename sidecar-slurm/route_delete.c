@@ -21,15 +21,30 @@ int sidecar_cancel_job(struct sidecar *sc, const struct pod_record *rec,
 {
 	int r;
 
-	sidecar_backend_lock(sc);
 	if (!sc->ops->cancel) {
 		snprintf(err, errlen, "the backend cannot cancel jobs");
-		sidecar_backend_unlock(sc);
 		return ILK_ERR_NOT_SUPPORTED;
 	}
+	/* only the pod's own job: never one a job id now names */
+	r = sidecar_check_job(sc, rec, "cancel", err, errlen);
+	if (r == ILK_ERR_REJECTED)
+		return ILK_ERR_NOT_FOUND;
+	if (r != ILK_OK)
+		return r;
+	sidecar_backend_lock(sc);
 	r = sc->ops->cancel(sc->bstate, rec->job_id, err, errlen);
 	sidecar_backend_unlock(sc);
 	return r;
+}
+
+pthread_mutex_t *sidecar_create_lock(struct sidecar *sc, const char *uid)
+{
+	unsigned h = 5381;
+
+	for (const char *p = uid; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	return &sc->create_locks[h % (sizeof(sc->create_locks) /
+				      sizeof(sc->create_locks[0]))];
 }
 
 bool sidecar_stop_pending(const struct pod_record *rec, int64_t now)
@@ -57,6 +72,9 @@ static int stop_job(struct sidecar *sc, const struct pod_record *rec,
 	    o->struct_size >= offsetof(struct ilk_backend_ops, terminate) +
 				      sizeof(o->terminate) &&
 	    o->terminate) {
+		r = sidecar_check_job(sc, rec, "signal", err, errlen);
+		if (r == ILK_ERR_REJECTED || r == ILK_ERR_NOT_FOUND)
+			return ILK_ERR_NOT_FOUND;
 		sidecar_backend_lock(sc);
 		r = o->terminate(sc->bstate, rec->job_id, err, errlen);
 		sidecar_backend_unlock(sc);
@@ -91,9 +109,9 @@ int sidecar_route_delete(void *ctx, struct httpd_request *req)
 		goto out;
 	}
 	/* after any create of the same UID, so none slips past a delete */
-	pthread_mutex_lock(&sc->create_lock);
+	pthread_mutex_lock(sidecar_create_lock(sc, pod.uid));
 	if (podstore_get(sc->store, pod.uid, &rec) < 0) {
-		pthread_mutex_unlock(&sc->create_lock);
+		pthread_mutex_unlock(sidecar_create_lock(sc, pod.uid));
 		rc = httpd_reply_text(req, 200, "pod %s is not known here; "
 				      "nothing to delete", pod.uid);
 		goto out;
@@ -104,7 +122,7 @@ int sidecar_route_delete(void *ctx, struct httpd_request *req)
 	 * (Slurm unreachable) by the poller once Slurm answers again.
 	 */
 	r = podstore_mark_deleting(sc->store, rec.uid);
-	pthread_mutex_unlock(&sc->create_lock);
+	pthread_mutex_unlock(sidecar_create_lock(sc, pod.uid));
 	if (r < 0 && r != -ENOENT)
 		log_error_errno(r, "pod %s: cannot record the deletion",
 				rec.uid);

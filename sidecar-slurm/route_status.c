@@ -43,7 +43,7 @@ static int read_status_file(const char *dir, const char *kind,
 	if (r < 0)
 		return -EINVAL;
 	*ret_code = (int)v;
-	*ret_time = stat(path, &st) == 0 ? (int64_t)st.st_mtime : time(NULL);
+	*ret_time = lstat(path, &st) == 0 ? (int64_t)st.st_mtime : time(NULL);
 	return 0;
 }
 
@@ -194,19 +194,47 @@ static void container_state(const struct pod_record *rec,
 	}
 }
 
+/* rec's job, gone from Slurm without a final state: terminated, LOST. */
+static void job_lost(struct sidecar *sc, const struct pod_record *rec,
+		     struct job_view *jv, const char *reason)
+{
+	memset(&jv->info, 0, sizeof(jv->info));
+	jv->known = true;
+	jv->info.struct_size = sizeof(jv->info);
+	jv->info.phase = ILK_JOB_DONE;
+	jv->info.exit_code = -1;
+	jv->info.user_id = -1;
+	snprintf(jv->info.job_id, sizeof(jv->info.job_id), "%s", rec->job_id);
+	snprintf(jv->info.state, sizeof(jv->info.state), "LOST");
+	snprintf(jv->info.reason, sizeof(jv->info.reason), "%s", reason);
+	/* once: later answers come from the record */
+	(void)podstore_set_final(sc->store, rec->uid, &jv->info);
+}
+
 static void job_view(struct sidecar *sc, const struct pod_record *rec,
 		     struct job_view *jv)
 {
+	struct ilk_job_info q = {.struct_size = sizeof(q)};
 	char err[256] = "";
 	int r;
 
 	memset(jv, 0, sizeof(*jv));
+	if (!rec->job_id[0] && rec->has_final) {
+		/* a job id the record had to forget (not the pod's job) */
+		jv->info = rec->final;
+		jv->known = true;
+		return;
+	}
 	if (!rec->job_id[0]) {
 		snprintf(jv->why, sizeof(jv->why), "not submitted");
 		return;
 	}
 	r = poller_lookup(sc->poller, rec->job_id, &jv->info, err,
 			  sizeof(err));
+	/* a job id Slurm gave to another job since (its state was reset) */
+	if (r == 0 && jv->info.tag[0] &&
+	    !sidecar_tag_is(jv->info.tag, rec->uid))
+		r = -ENOENT;
 	if (r == 0) {
 		jv->known = true;
 		return;
@@ -219,23 +247,24 @@ static void job_view(struct sidecar *sc, const struct pod_record *rec,
 	if (r == -ENOENT && sc->ops->query) {
 		/* submitted after the last poll, or purged: ask once */
 		sidecar_backend_lock(sc);
-		r = sc->ops->query(sc->bstate, rec->job_id, &jv->info, err,
+		r = sc->ops->query(sc->bstate, rec->job_id, &q, err,
 				   sizeof(err));
 		sidecar_backend_unlock(sc);
 		if (r == ILK_OK) {
+			ilk_job_info_copy(&jv->info, &q);
+			if (jv->info.tag[0] &&
+			    !sidecar_tag_is(jv->info.tag, rec->uid)) {
+				job_lost(sc, rec, jv, "the job id now names "
+					 "another job: this pod's job is no "
+					 "longer known to Slurm");
+				return;
+			}
 			jv->known = true;
 			return;
 		}
 		if (r == ILK_ERR_NOT_FOUND) {
 			/* gone from Slurm and no final record: lost */
-			jv->known = true;
-			jv->info.phase = ILK_JOB_DONE;
-			jv->info.exit_code = -1;
-			snprintf(jv->info.job_id, sizeof(jv->info.job_id),
-				 "%s", rec->job_id);
-			snprintf(jv->info.state, sizeof(jv->info.state),
-				 "LOST");
-			snprintf(jv->info.reason, sizeof(jv->info.reason),
+			job_lost(sc, rec, jv,
 				 "the job is no longer known to Slurm");
 			return;
 		}

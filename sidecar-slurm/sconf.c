@@ -38,6 +38,10 @@ const struct conf_key sconf_table[] = {
 	{"DataRootFolder", CONF_STRING, OFF(data_root),
 	 "/var/lib/interlink/pods", 0, 0, NULL,
 	 "per-pod folders; must be shared with the compute nodes"},
+	{"StateDirectory", CONF_STRING, OFF(state_dir),
+	 "/var/lib/interlink/state", 0, 0, NULL,
+	 "the sidecar's own records (root-owned, 0700; never in a pod "
+	 "folder)"},
 	{"SingularityPath", CONF_STRING, OFF(singularity_path), "apptainer", 0,
 	 0, NULL, "container runtime binary (apptainer or singularity)"},
 	{"SingularityDefaultOptions", CONF_STRLIST,
@@ -147,6 +151,11 @@ static int check(struct sconf *c, char *err, size_t errlen)
 	if (!c->data_root || c->data_root[0] != '/') {
 		snprintf(err, errlen,
 			 "DataRootFolder: must be an absolute path");
+		return -1;
+	}
+	if (!c->state_dir || c->state_dir[0] != '/') {
+		snprintf(err, errlen,
+			 "StateDirectory: must be an absolute path");
 		return -1;
 	}
 	/* upstream's defaults, unless the file sets the key (even to []) */

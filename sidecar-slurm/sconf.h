@@ -19,6 +19,7 @@ struct sconf {
 	char *sidecar_address; /* SidecarAddress */
 	char *socket;        /* Socket: unix:///path */
 	char *data_root;     /* DataRootFolder */
+	char *state_dir;     /* StateDirectory */
 	char *singularity_path;
 	struct conf_strlist singularity_default_options;
 	char *image_prefix;

@@ -24,7 +24,9 @@ struct sidecar {
 	void *bstate;
 	bool serial;               /* ILK_BACKEND_SERIAL */
 	pthread_mutex_t backend_lock;
-	pthread_mutex_t create_lock; /* one create at a time: idempotence */
+	/* creates and deletes of one UID one at a time (idempotence); other
+	 * pods' are not held up */
+	pthread_mutex_t create_locks[64];
 	struct podstore *store;
 	struct poller *poller;
 	struct jobscript_conf js;
@@ -53,7 +55,12 @@ cJSON *sidecar_parse_body(struct httpd_request *req);
 int sidecar_check_pod_identity(const struct wire_pod *pod, char *err,
 			       size_t errlen);
 
-/* Cancel rec's job (serialised as the backend asks); an enum ilk_err. */
+/* The create/delete lock of uid. */
+pthread_mutex_t *sidecar_create_lock(struct sidecar *sc, const char *uid);
+
+/* Cancel rec's job (serialised as the backend asks) once
+ * sidecar_check_job says it is the pod's; an enum ilk_err
+ * (ILK_ERR_NOT_FOUND also when it is not the pod's). */
 int sidecar_cancel_job(struct sidecar *sc, const struct pod_record *rec,
 		       char *err, size_t errlen);
 
@@ -66,6 +73,26 @@ bool sidecar_stop_pending(const struct pod_record *rec, int64_t now);
 
 /* Jobs of pods carry "interlink-pod=<uid>" as their tag (Slurm comment). */
 #define SIDECAR_TAG_PREFIX "interlink-pod="
+
+/* Ownership of jobs (ownership.c). */
+/* tag is exactly "interlink-pod=<uid>". */
+bool sidecar_tag_is(const char *tag, const char *uid);
+/* user is a Unix user pods of namespace ns may run as. */
+bool sidecar_user_of_ns(struct sidecar *sc, const char *ns, int64_t user);
+/* ... of any namespace (the sidecar's own user without Tenants). */
+bool sidecar_user_of_any_ns(struct sidecar *sc, int64_t user);
+/* 0 when info is rec's pod's job (tag and user), else -1 and why. */
+int sidecar_job_owned(struct sidecar *sc, const struct pod_record *rec,
+		      const struct ilk_job_info *info, char *why,
+		      size_t whylen);
+/*
+ * Ask the backend about rec's job before acting on it (what: "cancel",
+ * "signal"): ILK_OK when it is the pod's; ILK_ERR_REJECTED when it is not
+ * (logged with both jobs' owners; the record forgets the job id and the
+ * pod reads as terminated), or the query's error (ILK_ERR_NOT_FOUND...).
+ */
+int sidecar_check_job(struct sidecar *sc, const struct pod_record *rec,
+		      const char *what, char *err, size_t errlen);
 
 /*
  * Start-up: match the pod records with the batch system's jobs.  A record

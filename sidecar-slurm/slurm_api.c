@@ -651,6 +651,7 @@ static void fill_info(const slurm_job_info_t *j, struct ilk_job_info *out)
 	copy_field(out->state, sizeof(out->state), name);
 	out->exit_code = -1;
 	out->submit_time = (int64_t)j->submit_time;
+	out->user_id = (int64_t)j->user_id;
 
 	switch (out->phase) {
 	case ILK_JOB_PENDING:

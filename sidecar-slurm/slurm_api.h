@@ -53,7 +53,8 @@
  * the kill, before slurmd reports the script's end (then 143 for
  * SIGTERM, 137 after KillWait's SIGKILL).  start_time is 0 while pending
  * and for a job that never ran; end_time is 0 until DONE (Slurm's own
- * value is a forecast before that).  tag is the job's comment.
+ * value is a forecast before that).  tag is the job's comment, user_id
+ * the job's Unix user.
  *
  * Threads: slurm_api_init() and slurm_api_fini() must not run concurrently
  * with anything else.  All other functions may be called from several

@@ -31,6 +31,7 @@ il_start_sidecar() {
 	SidecarPort: "0"
 	Socket: "unix://$SC_SOCK"
 	DataRootFolder: "$SC_DATA"
+	StateDirectory: "${SC_STATE:-$SC_DATA.state}"
 	SingularityPath: "${SC_RUNTIME:-$IL_RUNTIME}"
 	ImagePrefix: "docker://"
 	StatusPollIntervalMs: ${SC_POLL_MS:-300}

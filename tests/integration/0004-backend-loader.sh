@@ -22,8 +22,8 @@ check_eq "and leaves no pod folder" "" "$(ls -A "$SC_DATA")"
 start_fails() { # NAME BACKEND -> the sidecar's error output
 	local d=$W/$1
 	mkdir -p "$d"
-	printf 'SidecarPort: ""\nSocket: "unix://%s/s.sock"\nDataRootFolder: "%s/pods"\nBackend: "%s"\n' \
-		"$d" "$d" "$2" >"$d/c.yaml"
+	printf 'SidecarPort: ""\nSocket: "unix://%s/s.sock"\nDataRootFolder: "%s/pods"\nStateDirectory: "%s/state"\nBackend: "%s"\n' \
+		"$d" "$d" "$d" "$2" >"$d/c.yaml"
 	timeout 10 "$IL_BUILD/sidecar-slurm" -c "$d/c.yaml" 2>&1
 	echo "exit=$?"
 }

@@ -507,18 +507,25 @@ static void test_errors(void **state)
 	assert_int_equal(unlink(f->out), 0);
 	free(target);
 
-	/* a directory where the log should be: the stream fails */
+	/* a directory (or a FIFO) where the log should be: refused at
+	 * once, never opened for reading */
 	assert_int_equal(mkdir(f->out, 0755), 0);
-	start(f, 0, 0, false);
-	{
-		struct buf b;
-
-		buf_init(&b, 1024);
-		assert_int_equal(drain(&b, 64, 0), -2);
-		assert_int_equal(b.len, 0);
-		buf_done(&b);
-	}
-	finish();
+	memset(&last, 0, sizeof(last));
+	freed = 0;
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL,
+				    &freed, free_ctx),
+			 0);
+	assert_int_equal(last.code, 500);
+	assert_int_equal(rmdir(f->out), 0);
+	assert_int_equal(mkfifo(f->out, 0600), 0);
+	memset(&last, 0, sizeof(last));
+	freed = 0;
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL,
+				    &freed, free_ctx),
+			 0);
+	assert_int_equal(last.code, 500);
+	assert_int_equal(unlink(f->out), 0);
+	assert_int_equal(mkdir(f->out, 0755), 0);
 
 	/* no free_ctx is fine */
 	assert_int_equal(rmdir(f->out), 0);
