@@ -712,9 +712,23 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 			close(rootfd);
 		goto fail;
 	}
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && !claimed(ps, de->d_name))
+	while ((de = readdir(d))) {
+		char planted[300];
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (!claimed(ps, de->d_name)) {
 			scan_folder(ps, dirfd(d), de->d_name);
+			continue;
+		}
+		/* the record is ours; a pod.json beside it is the tenant's */
+		snprintf(planted, sizeof(planted), "%s/%s", de->d_name,
+			 LEGACY_FILE);
+		if (fstatat(dirfd(d), planted, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			log_warn("'%s/%s' is not this pod's record (planted?), "
+				 "ignoring", ps->root, planted);
+	}
 	closedir(d);
 	if (pthread_create(&ps->remover, NULL, remover_run, ps) != 0) {
 		snprintf(err, errlen, "cannot start the folder remover");
@@ -879,12 +893,12 @@ int podstore_mark_deleting(struct podstore *ps, const char *uid)
 	return r < 0 ? r : persist_current(ps, uid);
 }
 
-/* Is info about uid's job (its tag, when the backend reports one)? */
+/* Is info about uid's job ("<prefix>=<uid>", the sidecar's tag)? */
 static bool info_is_of(const struct ilk_job_info *info, const char *uid)
 {
-	const char *eq = strrchr(info->tag, '=');
+	const char *eq = strchr(info->tag, '=');
 
-	return !info->tag[0] || (eq && strcmp(eq + 1, uid) == 0);
+	return eq && strcmp(eq + 1, uid) == 0;
 }
 
 int podstore_set_final(struct podstore *ps, const char *uid,

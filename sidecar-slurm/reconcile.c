@@ -79,7 +79,9 @@ static void fix_records(struct sidecar *sc, struct pod_record *v, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct ilk_job_info *job;
 
-		if (v[i].job_id[0])
+		/* a job id, or a job known to be lost (kept: it reads as
+		 * terminated until the pod is deleted) */
+		if (v[i].job_id[0] || v[i].has_final)
 			continue;
 		job = job_of(sc, jobs, &v[i]);
 		if (!job) {
@@ -142,6 +144,24 @@ static void report_orphans(struct sidecar *sc, const struct pod_record *v,
 	}
 }
 
+/* Forget rec's job id; the pod reads as terminated (LOST). */
+static void drop_job(struct pod_record *rec)
+{
+	if (!rec->has_final) {
+		rec->has_final = true;
+		memset(&rec->final, 0, sizeof(rec->final));
+		rec->final.struct_size = sizeof(rec->final);
+		rec->final.phase = ILK_JOB_DONE;
+		rec->final.exit_code = -1;
+		rec->final.user_id = -1;
+		snprintf(rec->final.state, sizeof(rec->final.state), "LOST");
+		snprintf(rec->final.reason, sizeof(rec->final.reason),
+			 "job %s of the old record is not this pod's job "
+			 "(or is no longer known to Slurm)", rec->job_id);
+	}
+	rec->job_id[0] = '\0';
+}
+
 /*
  * An old-layout record (pod.json in the tenant's folder, so anything in it
  * may be the tenant's): its job id stays only when Slurm says that job
@@ -166,20 +186,7 @@ static bool check_legacy(struct sidecar *sc, const struct jobs *jobs,
 			 "pod job Slurm knows (purged, or not this pod's): "
 			 "dropping the job id", rec->namespace, rec->name,
 			 rec->uid, rec->job_id);
-		if (!rec->has_final) {
-			rec->has_final = true;
-			memset(&rec->final, 0, sizeof(rec->final));
-			rec->final.struct_size = sizeof(rec->final);
-			rec->final.phase = ILK_JOB_DONE;
-			rec->final.exit_code = -1;
-			rec->final.user_id = -1;
-			snprintf(rec->final.state, sizeof(rec->final.state),
-				 "LOST");
-			snprintf(rec->final.reason, sizeof(rec->final.reason),
-				 "job %s is not known to Slurm as this pod's "
-				 "job", rec->job_id);
-		}
-		rec->job_id[0] = '\0';
+		drop_job(rec);
 		return true;
 	}
 	if (job->user_id < 0 ||
@@ -189,7 +196,7 @@ static bool check_legacy(struct sidecar *sc, const struct jobs *jobs,
 			 rec->name, rec->uid, rec->job_id,
 			 job->user_id < 0 ? "the backend reports no user" :
 					    why);
-		rec->job_id[0] = '\0';
+		drop_job(rec);
 		return true;
 	}
 	rec->run_uid = job->user_id;

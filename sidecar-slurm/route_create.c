@@ -273,6 +273,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	const struct wire_pod *pod = &rpd->pod;
 	struct pod_record rec = {0}, old = {0};
 	char err[ERRLEN] = "";
+	struct stat st;
 	struct buf script;
 	int r, rc;
 
@@ -311,7 +312,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 			 sizeof(rec.dir));
 	/* a fresh folder of our own: nobody else can write into it until
 	 * the chown below (a leftover of an earlier try goes first) */
-	if (r == 0 && fs_exists(rec.dir) == 1)
+	if (r == 0 && lstat(rec.dir, &st) == 0 && S_ISDIR(st.st_mode))
 		r = fs_rm_rf(rec.dir);
 	if (r == 0 && mkdir(rec.dir, 0755) < 0)
 		r = -errno;

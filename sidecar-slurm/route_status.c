@@ -205,6 +205,8 @@ static void job_lost(struct sidecar *sc, const struct pod_record *rec,
 	jv->info.exit_code = -1;
 	jv->info.user_id = -1;
 	snprintf(jv->info.job_id, sizeof(jv->info.job_id), "%s", rec->job_id);
+	snprintf(jv->info.tag, sizeof(jv->info.tag), "%s%s",
+		 SIDECAR_TAG_PREFIX, rec->uid);
 	snprintf(jv->info.state, sizeof(jv->info.state), "LOST");
 	snprintf(jv->info.reason, sizeof(jv->info.reason), "%s", reason);
 	/* once: later answers come from the record */
@@ -232,8 +234,7 @@ static void job_view(struct sidecar *sc, const struct pod_record *rec,
 	r = poller_lookup(sc->poller, rec->job_id, &jv->info, err,
 			  sizeof(err));
 	/* a job id Slurm gave to another job since (its state was reset) */
-	if (r == 0 && jv->info.tag[0] &&
-	    !sidecar_tag_is(jv->info.tag, rec->uid))
+	if (r == 0 && !sidecar_tag_is(jv->info.tag, rec->uid))
 		r = -ENOENT;
 	if (r == 0) {
 		jv->known = true;
@@ -252,8 +253,7 @@ static void job_view(struct sidecar *sc, const struct pod_record *rec,
 		sidecar_backend_unlock(sc);
 		if (r == ILK_OK) {
 			ilk_job_info_copy(&jv->info, &q);
-			if (jv->info.tag[0] &&
-			    !sidecar_tag_is(jv->info.tag, rec->uid)) {
+			if (!sidecar_tag_is(jv->info.tag, rec->uid)) {
 				job_lost(sc, rec, jv, "the job id now names "
 					 "another job: this pod's job is no "
 					 "longer known to Slurm");

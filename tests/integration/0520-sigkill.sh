@@ -165,13 +165,27 @@ kill_gateway() {
 	tot_gw_kills=$((tot_gw_kills + 1))
 }
 
-# a pod folder without pod.json (named on stdout)
+# a pod folder whose job script is not written yet (named on stdout)
 folder_without_record() {
 	local d
 	for d in "$SC_DATA"/"$NS"-*; do
-		[[ -d $d && ! -e $d/pod.json ]] && { echo "${d##*/}"; return 0; }
+		[[ -d $d && ! -e $d/job.slurm ]] && { echo "${d##*/}"; return 0; }
 	done
 	return 1
+}
+
+# every kept pod's record is in the StateDirectory, none in a pod folder
+records_in_state() {
+	local i d
+	r_bad=''
+	for ((i = 0; i < NPODS; i++)); do
+		((del[i])) && continue
+		[[ -f $SC_DATA.state/pods/${uid[i]}.json ]] || r_bad+="no record for ${uid[i]}; "
+	done
+	for d in "$SC_DATA"/*/pod.json; do
+		[[ -e $d ]] && r_bad+="a record in a pod folder: $d; "
+	done
+	[[ -z $r_bad ]]
 }
 no_folders() { [[ -z $(ls -A "$SC_DATA") ]]; }
 
@@ -311,7 +325,7 @@ for ((r = 1; r <= rounds; r++)); do
 
 	what="round $r ($via, sidecar killed at ${kill_ms} ms"
 	[[ $trigger == log ]] && what+=" after submit $nth"
-	[[ $trigger == dir ]] && what+=" while a pod folder had no record"
+	[[ $trigger == dir ]] && what+=" while a pod folder had no job script"
 	((mode == 2)) && what+=", gateway at ${gw_kill_ms} ms"
 	what+=")"
 	t_diag "round $r: burst ${burst_ms} ms; creates answered $c_ok, unanswered $c_lostans; deletes answered $d_ok, unanswered $d_lostans; in flight at a kill:${inflight:- none}; restart: $adopted adopted, $dropped dropped"
@@ -354,6 +368,13 @@ for ((r = 1; r <= rounds; r++)); do
 		t_fail "$what: GET /pods disagrees"
 		t_diag "$p_bad" "GET /pods (uid jid deleting):"
 		sc_pods | sed 's/^/#   /'
+	fi
+
+	if records_in_state; then
+		t_ok "$what: the records are in the StateDirectory, none in pod folders"
+	else
+		t_fail "$what: records out of place"
+		t_diag "$r_bad"
 	fi
 
 	# clean up, so that rounds are independent
