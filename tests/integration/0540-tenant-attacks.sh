@@ -21,7 +21,7 @@ if ! useradd -M -N -g nogroup -s /bin/sh -d /nonexistent "$T" 2>"$W/useradd.err"
 	exit 0
 fi
 cleanup_tenant() {
-	[[ -s $W/swapper.pid ]] && kill -KILL "$(cat "$W/swapper.pid")" 2>/dev/null
+	: >"$W/stop-swapping"
 	squeue -h -u "$T" -o %i 2>/dev/null | xargs -r scancel
 	[[ -n ${foreign:-} ]] && scancel "$foreign" 2>/dev/null
 	il_cleanup
@@ -57,9 +57,10 @@ jid_of() { grep -o '"PodJID":"[0-9]*"' | grep -o '[0-9][0-9]*'; }
 status_of() { sc GET /status "[$(meta "$@")]"; }
 new_uid() { cat /proc/sys/kernel/random/uuid; }
 is_running() { [[ $(job_state "$1") == RUNNING ]]; }
+alive() { [[ $(job_state "$1") == @(RUNNING|PENDING) ]]; }
 folder_gone() { [[ ! -e $1 ]]; }
 restart() {
-	kill -TERM "$SC_PID"; wait "$SC_PID" 2>/dev/null
+	kill -TERM "$SC_PID" 2>/dev/null; wait "$SC_PID" 2>/dev/null
 	mv -f "$SC_DIR/sidecar.log" "$SC_DIR/sidecar.log.$1"
 	il_start_sidecar sc "$CONF" || exit 1
 	wait_for 10 grep -q 'reconciled' "$SC_DIR/sidecar.log"
@@ -90,7 +91,7 @@ restart planted
 check_match "a pod.json planted in the pod folder is ignored" \
 	"pod.json' is not this pod's record" "$(cat "$SC_DIR/sidecar.log")"
 check_match "the pod keeps its own job" "\"JID\":\"$j1\"" "$(status_of tenant "$u1" p1)"
-check "the foreign job still runs" is_running "$foreign"
+check "the foreign job is still alive" alive "$foreign"
 
 # ---- an old-layout record naming someone else's job -----------------------
 u2=$(new_uid)     # names the foreign job
@@ -130,8 +131,8 @@ check_match "deleting the migrated pod cancels its own job" \
 	deleted "$(sc POST /delete "$(meta tenant "$u4" p4)")"
 own_gone() { [[ $(job_state "$own") == CANCELLED* ]]; }
 check "its job is cancelled" wait_for 20 own_gone
-check "the foreign job still runs" is_running "$foreign"
-check "the tagged job of another user still runs" is_running "$tagged"
+check "the foreign job is still alive" alive "$foreign"
+check "the tagged job of another user is still alive" alive "$tagged"
 scancel "$tagged"
 
 # ---- a job id that names another user's job (job-id reuse) ----------------
@@ -148,7 +149,7 @@ check_match "delete still answers 200" deleted "$(sc POST /delete "$(meta tenant
 check_match "the cancel is refused, naming both owners" \
 	"refusing to cancel job $foreign: it is not this pod's job \\(its comment is '', not 'interlink-pod=$u1'" \
 	"$(cat "$SC_DIR/sidecar.log")"
-check "the foreign job still runs" is_running "$foreign"
+check "the foreign job is still alive" alive "$foreign"
 scancel "$j1"
 check "the pod's folder goes" wait_for 30 folder_gone "$d1"
 
@@ -194,19 +195,19 @@ for round in 1 2 3 4 5; do
 	wait_for 30 is_running "$j"
 	as_tenant sh -c "mkdir -p '$d/sub'; i=0; while [ \$i -lt 300 ]; do : > '$d/sub/f'\$i; i=\$((i+1)); done"
 	# the tenant's loop: sub <-> a symlink to the victim, as fast as it can
-	: >"$W/swapper.pid"; chmod 666 "$W/swapper.pid"
-	as_tenant sh -c "echo \$\$ > '$W/swapper.pid'; while :; do mv '$d/sub' '$d/sub.x' 2>/dev/null && ln -s '$W/victim' '$d/sub' 2>/dev/null; rm -f '$d/sub' 2>/dev/null; mv '$d/sub.x' '$d/sub' 2>/dev/null; done" &
+	# (it stops by itself when told: a killed shell leaves zombies behind)
+	rm -f "$W/stop-swapping"
+	as_tenant sh -c "while [ ! -e '$W/stop-swapping' ]; do mv '$d/sub' '$d/sub.x' 2>/dev/null && ln -s '$W/victim' '$d/sub' 2>/dev/null; rm -f '$d/sub' 2>/dev/null; mv '$d/sub.x' '$d/sub' 2>/dev/null; done" &
 	swapper=$!
-	wait_for 5 test -s "$W/swapper.pid"
 	sc POST /delete "$(meta tenant "$u" "s$round")" >/dev/null
 	wait_for 30 folder_gone "$d"
-	kill "$(cat "$W/swapper.pid")" 2>/dev/null; wait "$swapper" 2>/dev/null
-	: >"$W/swapper.pid"
+	: >"$W/stop-swapping"
+	wait "$swapper" 2>/dev/null
 	wait_for 30 folder_gone "$d"
 done
 check_eq "after 5 removals under a symlink-swap loop the victim has all its files" \
 	2000 "$(find "$W/victim" -type f | wc -l)"
 check "and the swapped pods' folders are gone" test -z "$(ls "$SC_DATA" | grep -v "$u6")"
-check "the foreign job still runs" is_running "$foreign"
+check "the foreign job is still alive" alive "$foreign"
 sc POST /delete "$(meta tenant "$u6" p6)" >/dev/null
 t_done

@@ -414,6 +414,16 @@ static void test_mark_deleting(void **state)
 	pod_record_done(&got);
 }
 
+/* podstore_set_final with info tagged as the sidecar tags uid's job */
+static int set_final(struct fixture *f, const char *uid,
+		     const struct ilk_job_info *info)
+{
+	struct ilk_job_info t = *info;
+
+	snprintf(t.tag, sizeof(t.tag), "interlink-pod=%s", uid);
+	return podstore_set_final(f->ps, uid, &t);
+}
+
 static void test_set_final(void **state)
 {
 	struct fixture *f = *state;
@@ -425,9 +435,22 @@ static void test_set_final(void **state)
 	struct pod_record got;
 
 	put_new(f, "ns1", UID1, "pod-a", "1");
-	assert_int_equal(podstore_set_final(f->ps, UID3, &done), -ENOENT);
+	assert_int_equal(set_final(f, UID3, &done), -ENOENT);
+	/* the state of another pod's job (a reused job id) is not taken */
+	{
+		struct ilk_job_info other = done;
+
+		snprintf(other.tag, sizeof(other.tag), "interlink-pod=%s",
+			 UID2);
+		assert_int_equal(podstore_set_final(f->ps, UID1, &other), 0);
+		other.tag[0] = '\0';
+		assert_int_equal(podstore_set_final(f->ps, UID1, &other), 0);
+		assert_int_equal(podstore_get(f->ps, UID1, &got), 0);
+		assert_false(got.has_final);
+		pod_record_done(&got);
+	}
 	/* exit code not known yet */
-	assert_int_equal(podstore_set_final(f->ps, UID1, &cancelled), 0);
+	assert_int_equal(set_final(f, UID1, &cancelled), 0);
 	assert_int_equal(podstore_get(f->ps, UID1, &got), 0);
 	assert_true(got.has_final);
 	assert_int_equal(got.final.exit_code, -1);
@@ -435,19 +458,19 @@ static void test_set_final(void **state)
 	assert_string_equal(got.final.reason, "cancelled by user");
 	pod_record_done(&got);
 	/* another unknown one does not replace it */
-	assert_int_equal(podstore_set_final(f->ps, UID1, &unknown), 0);
+	assert_int_equal(set_final(f, UID1, &unknown), 0);
 	assert_int_equal(podstore_get(f->ps, UID1, &got), 0);
 	assert_string_equal(got.final.state, "CANCELLED");
 	pod_record_done(&got);
 	/* the exit code arrives: replaced */
-	assert_int_equal(podstore_set_final(f->ps, UID1, &done), 0);
+	assert_int_equal(set_final(f, UID1, &done), 0);
 	assert_int_equal(podstore_get(f->ps, UID1, &got), 0);
 	assert_int_equal(got.final.exit_code, 137);
 	assert_string_equal(got.final.reason, "");
 	pod_record_done(&got);
 	/* known: never replaced again */
-	assert_int_equal(podstore_set_final(f->ps, UID1, &later), 0);
-	assert_int_equal(podstore_set_final(f->ps, UID1, &unknown), 0);
+	assert_int_equal(set_final(f, UID1, &later), 0);
+	assert_int_equal(set_final(f, UID1, &unknown), 0);
 	assert_int_equal(podstore_get(f->ps, UID1, &got), 0);
 	assert_int_equal(got.final.exit_code, 137);
 	assert_string_equal(got.final.state, "CANCELLED");
@@ -464,8 +487,8 @@ static void test_set_final(void **state)
 
 	/* a first final state with a known code is never replaced */
 	put_new(f, "ns1", UID2, "pod-b", "2");
-	assert_int_equal(podstore_set_final(f->ps, UID2, &later), 0);
-	assert_int_equal(podstore_set_final(f->ps, UID2, &done), 0);
+	assert_int_equal(set_final(f, UID2, &later), 0);
+	assert_int_equal(set_final(f, UID2, &done), 0);
 	assert_int_equal(podstore_get(f->ps, UID2, &got), 0);
 	assert_int_equal(got.final.exit_code, 0);
 	assert_string_equal(got.final.state, "COMPLETED");
@@ -486,8 +509,8 @@ static void test_reopen_restores(void **state)
 	assert_int_equal(podstore_put(f->ps, &b), 0);
 	assert_int_equal(podstore_put(f->ps, &c), 0);
 	assert_int_equal(podstore_mark_deleting(f->ps, UID1), 0);
-	assert_int_equal(podstore_set_final(f->ps, UID2, &fin), 0);
-	assert_int_equal(podstore_set_final(f->ps, UID1, &fin), 0);
+	assert_int_equal(set_final(f, UID2, &fin), 0);
+	assert_int_equal(set_final(f, UID1, &fin), 0);
 
 	reopen(f);
 	a.deleting = true;
