@@ -109,7 +109,9 @@ static int walk_open(int dirfd, const char *rel, int flags, mode_t mode)
 			continue;
 		}
 		if (last) {
-			r = open_last(cur >= 0 ? cur : dirfd, part, flags, mode);
+			/* "name/" must be a folder, as the kernel has it */
+			r = open_last(cur >= 0 ? cur : dirfd, part,
+				      flags | (sl ? O_DIRECTORY : 0), mode);
 			break;
 		}
 		r = openat(cur >= 0 ? cur : dirfd, part,

@@ -48,6 +48,7 @@ FUZZ_LIBS_jobscript    := $(SLURM_LIBS)
 FUZZ_DEPS_sbatch_flags := $(FUZZ_DAEMONS)
 FUZZ_LIBS_sbatch_flags := $(SLURM_LIBS)
 FUZZ_DEPS_manifest     := $(UNIT_DEPS_test_ilctl_pod)
+FUZZ_DEPS_safefs       := common/safefs.c
 
 fuzz_obj = $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(1))
 FUZZ_BINS := $(patsubst %,$(FUZZ_B)/bin/fuzz_%,$(FUZZ_TARGETS))
