@@ -57,10 +57,18 @@ static int write_file(const char *dir, const char *name, const struct buf *b,
  */
 static int write_pod_files(struct sidecar *sc,
 			   const struct wire_retrieved_pod_data *rpd,
-			   const char *dir, struct buf *script, char *err,
-			   size_t errlen)
+			   const struct tenant_id *tid, const char *dir,
+			   struct buf *script, char *err, size_t errlen)
 {
 	const struct wire_pod *pod = &rpd->pod;
+	/* hostPath: below its prefix, created as the job's user */
+	const struct volumes_host host = {
+		.prefixes = (const char *const *)sc->conf.host_path_prefixes.v,
+		.n_prefixes = sc->conf.host_path_prefixes.n,
+		.as_user = tid->uid != geteuid() || tid->gid != getegid(),
+		.uid = tid->uid,
+		.gid = tid->gid,
+	};
 	size_t n = wire_pod_n_all_containers(pod);
 	struct volumes vols = {0};
 	struct buf b;
@@ -83,7 +91,7 @@ static int write_pod_files(struct sidecar *sc,
 			r = write_file(dir, name, &b, 0600);
 	}
 	if (r == 0)
-		r = volumes_prepare(rpd, dir, &vols, err, errlen);
+		r = volumes_prepare_host(rpd, dir, &host, &vols, err, errlen);
 	if (r == 0)
 		r = probes_write_initial(pod, sc->conf.enable_probes, dir);
 	if (r == 0)
@@ -321,7 +329,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	if (r == 0)
 		r = podstore_put(sc->store, &rec);
 	if (r == 0)
-		r = write_pod_files(sc, rpd, rec.dir, &script, err,
+		r = write_pod_files(sc, rpd, tid, rec.dir, &script, err,
 				    sizeof(err));
 	/* the pod's folder and files belong to the job's user */
 	if (r == 0 && (tid->uid != getuid() || tid->gid != getgid()))

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "safefs.h"
 #include "log.h"
 #include "text.h"
 
@@ -24,6 +26,7 @@ enum map_list { ML_CONFIG_MAPS, ML_SECRETS, ML_PROJECTED };
 
 struct vctx {
 	const struct wire_retrieved_pod_data *rpd;
+	const struct volumes_host *host;
 	const struct wire_pod *pod;
 	const char *dir;
 	bool *mounted; /* per volume: some container mounts it */
@@ -583,32 +586,126 @@ static int write_projected(struct vctx *c, const struct wire_volume *v,
 	return r;
 }
 
+/* path under prefix (as strings), the rest relative in *rel. */
+static bool under(const char *path, const char *prefix, const char **rel)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 0 && prefix[n - 1] == '/')
+		n--;
+	if (strncmp(path, prefix, n) != 0 || (path[n] && path[n] != '/'))
+		return false;
+	*rel = path + n;
+	while (**rel == '/')
+		(*rel)++;
+	return true;
+}
+
+/*
+ * Open the HostPathPrefixes entry path is under (the operator's: opened
+ * as written) and point *rel at the rest; -EACCES when under none.
+ */
+static int open_host_prefix(struct vctx *c, const char *path,
+			    const char **rel)
+{
+	const struct volumes_host *h = c->host;
+	size_t n = h && h->n_prefixes ? h->n_prefixes : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = h && h->n_prefixes ? h->prefixes[i] : "/";
+		int fd;
+
+		if (p[0] != '/' || !under(path, p, rel))
+			continue;
+		fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	return -EACCES;
+}
+
+/* Act as the job's user on the file system (this thread only). */
+static void fs_become(const struct vctx *c, bool user)
+{
+	if (!c->host || !c->host->as_user)
+		return;
+	/* setfsuid/setfsgid change this thread's file-system ids alone */
+	(void)setfsgid(user ? c->host->gid : getegid());
+	(void)setfsuid(user ? c->host->uid : geteuid());
+}
+
+/* lstat of rel below dirfd, resolved without symlinks. */
+static int host_lstat(int pfd, const char *rel, struct stat *st)
+{
+	char parent[PATH_MAX];
+	const char *sl = strrchr(rel, '/');
+	int dfd, r = 0;
+
+	if (!*rel)
+		return fstat(pfd, st) < 0 ? -errno : 0;
+	if (sl) {
+		if ((size_t)(sl - rel) >= sizeof(parent))
+			return -ENAMETOOLONG;
+		memcpy(parent, rel, (size_t)(sl - rel));
+		parent[sl - rel] = '\0';
+		dfd = sfs_open_dir(pfd, parent[0] ? parent : ".");
+		if (dfd < 0)
+			return dfd;
+		rel = sl + 1;
+	} else {
+		dfd = pfd;
+	}
+	if (fstatat(dfd, rel, st, AT_SYMLINK_NOFOLLOW) < 0)
+		r = -errno;
+	if (dfd != pfd)
+		close(dfd);
+	return r;
+}
+
 static int prepare_host_path(struct vctx *c, const struct wire_volume *v)
 {
 	const char *t = v->host_path_type ? v->host_path_type : "";
+	const char *rel;
 	struct stat st;
-	int r;
+	int r = 0, pfd;
 
-	if (strcmp(t, "DirectoryOrCreate") == 0) {
-		r = fs_mkdir_p(v->source, 0755);
-		if (r < 0 && r != -ENOTDIR && r != -EEXIST)
+	pfd = open_host_prefix(c, v->source, &rel);
+	if (pfd < 0)
+		return bad(c, "volume '%s': hostPath '%s' is not under the "
+			   "sidecar's HostPathPrefixes (or they cannot be "
+			   "opened: %s)", v->name, v->source, strerror(-pfd));
+	fs_become(c, true);
+	if (strcmp(t, "DirectoryOrCreate") == 0 && *rel) {
+		r = sfs_mkdirs(pfd, rel, 0755);
+		if (r < 0 && r != -ENOTDIR && r != -EEXIST) {
+			fs_become(c, false);
+			close(pfd);
 			return bad(c, "volume '%s': cannot create hostPath "
 				   "'%s': %s", v->name, v->source,
 				   strerror(-r));
-	} else if (strcmp(t, "FileOrCreate") == 0) {
-		int fd = open(v->source, O_WRONLY | O_CREAT | O_EXCL |
-			      O_NOFOLLOW | O_CLOEXEC, 0644);
+		}
+	} else if (strcmp(t, "FileOrCreate") == 0 && *rel) {
+		int fd = sfs_openat(pfd, rel, O_WRONLY | O_CREAT | O_EXCL,
+				    0644);
 
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
-		else if (errno != EEXIST)
+		} else if (fd != -EEXIST) {
+			fs_become(c, false);
+			close(pfd);
 			return bad(c, "volume '%s': cannot create hostPath "
 				   "'%s': %s", v->name, v->source,
-				   strerror(errno));
+				   strerror(-fd));
+		}
 	}
-	if (stat(v->source, &st) < 0)
+	r = host_lstat(pfd, rel, &st);
+	fs_become(c, false);
+	close(pfd);
+	if (r == -ELOOP || r == -ENOTDIR || (r == 0 && S_ISLNK(st.st_mode)))
+		return bad(c, "volume '%s': hostPath '%s' is or goes through a "
+			   "symlink (not followed)", v->name, v->source);
+	if (r < 0)
 		return bad(c, "volume '%s': hostPath '%s': %s", v->name,
-			   v->source, strerror(errno));
+			   v->source, strerror(-r));
 	if ((strstr(t, "Directory") && !S_ISDIR(st.st_mode)) ||
 	    (strstr(t, "File") && !S_ISREG(st.st_mode)) ||
 	    (strcmp(t, "Socket") == 0 && !S_ISSOCK(st.st_mode)) ||
@@ -696,9 +793,17 @@ static int sub_path_host(struct vctx *c, const struct wire_volume *v,
 		return bad(c, "volume '%s': subPath '%s' is too long",
 			   v->name, show(sub, s, sizeof(s)));
 	if (v->kind == WIRE_VOL_HOSTPATH) {
-		if (stat(full, &st) < 0)
+		const char *rel;
+		int pfd = open_host_prefix(c, full, &rel);
+
+		r = pfd < 0 ? pfd : host_lstat(pfd, rel, &st);
+		if (pfd >= 0)
+			close(pfd);
+		if (r == 0 && S_ISLNK(st.st_mode))
+			r = -ELOOP;
+		if (r < 0)
 			return bad(c, "volume '%s': subPath '%s': %s", v->name,
-				   sub, strerror(errno));
+				   sub, strerror(-r));
 		return 0;
 	}
 	if (is_empty_dir(v) || c->empty[vi]) {
@@ -863,8 +968,15 @@ int volumes_prepare(const struct wire_retrieved_pod_data *rpd,
 		    const char *dir, struct volumes *ret, char *err,
 		    size_t errlen)
 {
+	return volumes_prepare_host(rpd, dir, NULL, ret, err, errlen);
+}
+
+int volumes_prepare_host(const struct wire_retrieved_pod_data *rpd,
+			 const char *dir, const struct volumes_host *host,
+			 struct volumes *ret, char *err, size_t errlen)
+{
 	struct vctx c = {
-		.rpd = rpd, .pod = &rpd->pod, .dir = dir,
+		.rpd = rpd, .pod = &rpd->pod, .dir = dir, .host = host,
 		.err = err, .errlen = errlen,
 	};
 	size_t nv = rpd->pod.n_volumes;

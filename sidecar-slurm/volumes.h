@@ -35,6 +35,10 @@
  *     exist, Directory / File / Socket / CharDevice / BlockDevice need that
  *     kind of file, DirectoryOrCreate (mkdir -p, 0755) and FileOrCreate
  *     (empty 0644 file, parent must exist) create it on the sidecar's host.
+ *     The path is resolved below the HostPathPrefixes entry it is under
+ *     (opened as the operator wrote it), never through a symlink or "..",
+ *     and whatever is created is created with the job user's fsuid/fsgid,
+ *     so the kernel applies that user's permissions.
  *   - a volume without a type is an emptyDir (the API server's default);
  *     any other type (persistentVolumeClaim, nfs, csi, ...) is a 400 naming
  *     the volume, whether mounted or not.
@@ -50,6 +54,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "jobscript.h"
 #include "wire.h"
@@ -62,6 +67,20 @@ struct volumes {
 	struct jobscript_mounts *mounts; /* one per container, run order */
 	size_t n;                        /* wire_pod_n_all_containers() */
 };
+
+/* Where hostPath volumes may be and who creates them (optional). */
+struct volumes_host {
+	const char *const *prefixes; /* HostPathPrefixes; none: "/" */
+	size_t n_prefixes;
+	bool as_user; /* create with this fsuid/fsgid */
+	uid_t uid;
+	gid_t gid;
+};
+
+/* volumes_prepare with hostPath rules (host may be NULL). */
+int volumes_prepare_host(const struct wire_retrieved_pod_data *rpd,
+			 const char *dir, const struct volumes_host *host,
+			 struct volumes *ret, char *err, size_t errlen);
 
 /*
  * Write the files of every mounted volume of rpd's pod below dir (the

@@ -40,7 +40,8 @@ CONF="Tenants:
   tenant: {User: $T, Group: nogroup}
   other: {User: nobody, Group: nogroup}
 AllowRootJobs: true
-EnableProbes: true"
+EnableProbes: true
+HostPathPrefixes: [\"$W/shared\"]"
 il_start_sidecar sc "$CONF" || exit 1
 chmod 755 "$SC_DIR"
 
@@ -152,6 +153,29 @@ check_match "the cancel is refused, naming both owners" \
 check "the foreign job is still alive" alive "$foreign"
 scancel "$j1"
 check "the pod's folder goes" wait_for 30 folder_gone "$d1"
+
+# ---- hostPath: resolved below its prefix, created as the tenant ----------
+mkdir -p "$W/shared/t"
+chown "$T" "$W/shared/t"
+chmod 755 "$W/shared"
+as_tenant ln -s /etc "$W/shared/t/evil"
+hp_body() { # UID NAME PATH TYPE
+	printf '{"pod":{"metadata":{"name":"%s","namespace":"tenant","uid":"%s"},' "$2" "$1"
+	printf '"spec":{"containers":[{"name":"main","image":"busybox","command":["true"],"volumeMounts":[{"name":"h","mountPath":"/h"}]}],' 
+	printf '"volumes":[{"name":"h","hostPath":{"path":"%s","type":"%s"}}]}},' "$3" "$4"
+	printf '"container":[{"name":"main"}],"jobConfig":{}}'
+}
+out=$(sc POST /create "$(hp_body "$(new_uid)" h1 "$W/shared/t/evil/ilk-$T" DirectoryOrCreate)")
+check_match "a hostPath through the tenant's symlink is refused" "symlink" "$out"
+check "and nothing was created behind it" test ! -e "/etc/ilk-$T"
+out=$(sc POST /create "$(hp_body "$(new_uid)" h2 "$W/shared/rootonly" FileOrCreate)")
+check_match "a hostPath the tenant may not create is refused" "Permission denied" "$out"
+check "and root did not create it for the tenant" test ! -e "$W/shared/rootonly"
+uh=$(new_uid)
+out=$(sc POST /create "$(hp_body "$uh" h3 "$W/shared/t/mine" DirectoryOrCreate)")
+check_match "a hostPath in the tenant's own folder is created" PodJID "$out"
+check_eq "as the tenant" "$TU" "$(stat -c %u "$W/shared/t/mine" 2>&1)"
+sc POST /delete "$(meta tenant "$uh" h3)" >/dev/null
 
 # ---- FIFOs and device nodes at every name the sidecar opens ---------------
 u5=$(new_uid) u6=$(new_uid)

@@ -629,6 +629,20 @@ static void test_host_path(void **state)
 	refused(t->dir, CTR(MNT("h", "/h")),
 		"{'name':'h','hostPath':{'path':'/tmp','type':'Weird'}}",
 		RC("", "", ""), "volume 'h'", "type 'Weird'");
+	/* a symlink on the way is never followed, not even to create */
+	snprintf(file, sizeof(file), "%s/lnk", host);
+	assert_int_equal(symlink(t->root, file), 0);
+	snprintf(vols, sizeof(vols),
+		 "{'name':'h','hostPath':{'path':'%s/lnk/made',"
+		 "'type':'DirectoryOrCreate'}}", host);
+	refused(t->dir, CTR(MNT("h", "/h")), vols, RC("", "", ""),
+		"volume 'h'", "symlink");
+	snprintf(file, sizeof(file), "%s/made", t->root);
+	assert_int_equal(fs_exists(file), 0);
+	snprintf(vols, sizeof(vols),
+		 "{'name':'h','hostPath':{'path':'%s/lnk'}}", host);
+	refused(t->dir, CTR(MNT("h", "/h")), vols, RC("", "", ""),
+		"volume 'h'", "symlink");
 }
 
 /* ---- symlinks and stale folders --------------------------------------- */
