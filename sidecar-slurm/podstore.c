@@ -610,13 +610,35 @@ static bool claimed(struct podstore *ps, const char *entry)
 /* The state tree: ours alone, or refused. */
 static int open_state(const char *state_dir, char *err, size_t errlen)
 {
+	char parent[PATH_MAX];
 	struct stat st;
 	int fd, sub, r;
+	char *sl;
 
-	r = fs_mkdir_p(state_dir, 0700);
-	if (r < 0) {
+	/* the parents as any folder (0755: DataRootFolder may be beside
+	 * it), the folder itself 0700 */
+	snprintf(parent, sizeof(parent), "%s", state_dir);
+	sl = strrchr(parent, '/');
+	if (sl && sl != parent) {
+		*sl = '\0';
+		r = fs_mkdir_p(parent, 0755);
+		if (r < 0) {
+			snprintf(err, errlen, "StateDirectory '%s': %s",
+				 state_dir, strerror(-r));
+			return -1;
+		}
+		/* a folder others may rename things in is no safe parent */
+		if (stat(parent, &st) == 0 && (st.st_mode & 022) &&
+		    !(st.st_mode & S_ISVTX)) {
+			snprintf(err, errlen, "StateDirectory '%s': its parent "
+				 "'%s' is writable by group or others",
+				 state_dir, parent);
+			return -1;
+		}
+	}
+	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "StateDirectory '%s': %s", state_dir,
-			 strerror(-r));
+			 strerror(errno));
 		return -1;
 	}
 	fd = sfs_open_trusted_dir(state_dir);
