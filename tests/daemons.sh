@@ -35,6 +35,7 @@ il_start_sidecar() {
 	ImagePrefix: "docker://"
 	StatusPollIntervalMs: ${SC_POLL_MS:-300}
 	VerboseLogging: true
+	AllowRootJobs: true
 	TLS:
 	  Enabled: true
 	  CertFile: "$IL_PKI/sidecar.crt"
