@@ -89,7 +89,7 @@ static int write_pod_files(struct sidecar *sc,
 	if (r == 0)
 		r = jobscript_build(&sc->js, pod, dir, vols.mounts, script);
 	if (r == 0)
-		r = write_file(dir, "job.slurm", script, 0755);
+		r = write_file(dir, "job.slurm", script, 0700);
 	volumes_done(&vols);
 	buf_done(&b);
 	return r;
@@ -303,8 +303,10 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	buf_init(&script, 16u << 20);
 	r = podstore_dir(sc->store, pod->namespace, pod->uid, rec.dir,
 			 sizeof(rec.dir));
+	/* the tenant's alone (it owns it after the chown below): other
+	 * users of the login node cannot read its secrets, env or logs */
 	if (r == 0)
-		r = fs_mkdir_p(rec.dir, 0755);
+		r = fs_mkdir_p(rec.dir, 0700);
 	/* the record first: a crash from here on leaves a record that
 	 * start-up reconciles, never a job or a folder nobody knows */
 	if (r == 0)

@@ -221,6 +221,8 @@ out=$(curl -sS -w ' %{http_code}' --data-binary @"$W/amp400.json" "$GW_URL/creat
 check_match "one container mounting it 400 times is created (one copy)" '"PodJID":"[0-9]+".* 200$' "$out"
 sz=$(grep -o 'POST /create -> 200' "$SC_DIR/sidecar.log" | wc -l)
 check_eq "the sidecar got it" 1 "$sz"
+check_eq "its pod folder is 0700: no other user reads its ConfigMap" 700 \
+	"$(stat -c %a "$SC_DATA"/*"$uid3"* 2>&1)"
 mem=$(hwm)
 t_diag "gateway peak RSS after both amplification pods: $mem MiB"
 check "the gateway's peak RSS stays bounded (< 200 MiB)" [ "$mem" -lt 200 ]
