@@ -612,7 +612,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
  * Open the folder of a unix socket (dir/base): created when missing (0755,
  * 0750 with a group), never through a symlink, and refused unless it is
  * a directory of root or ours that no one else can write, so nobody can
- * swap the socket under us.  Returns an O_PATH-less directory fd or -1.
+ * swap the socket under us.  Returns the folder's fd, or -1 with err.
  */
 static int socket_folder(const char *dir, bool group_set, gid_t gid,
 			 char *err, size_t errlen)

@@ -141,7 +141,8 @@ static int route_create(void *ctx, struct httpd_request *req)
 	out = transform_create(j, (size_t)g->conf.max_body_bytes, &too_large,
 			       err, sizeof(err));
 	body = out ? cJSON_PrintUnformatted(out) : NULL;
-	if (too_large || (body && strlen(body) > (size_t)g->conf.max_body_bytes)) {
+	if (too_large ||
+	    (body && strlen(body) > (size_t)g->conf.max_body_bytes)) {
 		log_notice("pod %s: refused: %s", pcr.pod.uid, err);
 		r = httpd_reply_text(req, 413, "interlink-api: %s", too_large ?
 				     err : "the body for the sidecar would "
