@@ -68,6 +68,14 @@ check_match "plain HTTP on loopback TCP refuses to start without AllowPlainHTTP"
 alive() { kill -0 "$1" 2>/dev/null; }
 check_fails "and it is not running" alive "$SC_PID"
 
+printf '%s\nAllowPlainHTTP: true\nDataRootFolder: "%s/x"\n' "$cfg_tcp" "$W" >"$W/plain-ok.yaml"
+check "AllowPlainHTTP: true is the only way to plain TCP" \
+	"$IL_BUILD/sidecar-slurm" -t -c "$W/plain-ok.yaml"
+printf 'DataRootFolder: "%s/x"\nTLS: {Enabled: true, CertFile: "%s", KeyFile: "%s", CACertFile: "%s"}\n' \
+	"$W" "$IL_PKI/sidecar.crt" "$IL_PKI/sidecar.key" "$IL_PKI/ca.crt" >"$W/tls-noport.yaml"
+check_match "with TLS and no SidecarPort the TCP port is 4000" 'SidecarPort: "4000"' \
+	"$("$IL_BUILD/sidecar-slurm" -T -c "$W/tls-noport.yaml" 2>&1)"
+
 start_own sockonly "Socket: \"unix://$W/sockonly/run/sidecar.sock\"
 AllowRootJobs: true" || exit 1
 check "a sidecar with only a Socket starts" kill -0 "$SC_PID"
