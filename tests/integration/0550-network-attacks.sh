@@ -194,8 +194,41 @@ check_match "600 half-open connections from the client's own address: it is serv
 t_diag "latency with every slot held by half-open connections: $lat ms (HandshakeTimeoutSeconds 3)"
 left=$(ss -Htn state established "( sport = :$SC_PORT )" | wc -l)
 t_diag "connections still open on the sidecar's port: $left"
-check "the sidecar is still up" kill -0 "$SC_PID"
 kill "$HO_PID" 2>/dev/null; wait "$HO_PID" 2>/dev/null
+# a ClientHello dripped a few bytes at a time never completes: the
+# handshake timeout is not reset by handshake bytes
+cat >"$W/drip.py" <<'PY'
+import socket, ssl, sys, time
+port, pki = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=pki + "/ca.crt")
+ctx.load_cert_chain(pki + "/gateway.crt", pki + "/gateway.key")
+inb, outb = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inb, outb, server_hostname="sidecar")
+try:
+    tls.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+hello = outb.read()
+s = socket.create_connection(("127.0.0.1", port))
+s.settimeout(0.3)
+t = time.time()
+for i in range(0, len(hello), 2):
+    try:
+        s.sendall(hello[i:i + 2])
+        if not s.recv(100):
+            raise OSError
+    except socket.timeout:
+        continue
+    except OSError:
+        print("closed after %d of %d bytes, %.1f s" % (i, len(hello), time.time() - t))
+        sys.exit(0)
+print("the server waited for all %d bytes (%.1f s)" % (len(hello), time.time() - t))
+sys.exit(1)
+PY
+out=$(python3 "$W/drip.py" "$SC_PORT" "$IL_PKI" 2>&1)
+check_match "a dripped TLS handshake is closed by the handshake timeout" '^closed after' "$out"
+t_diag "dripped ClientHello: $out"
+check "the sidecar is still up" kill -0 "$SC_PID"
 
 # ---- 5. the /create amplification -----------------------------------------
 il_start_sidecar amp || exit 1
