@@ -157,7 +157,8 @@ time.sleep(hold)
 PY
 ms() { date +%s%3N; }
 # authed_until_ok LIMIT-S: retry an mTLS request until it answers 200;
-# prints the milliseconds it took, or "fail"
+# prints the milliseconds it took, or "fail".  The limit (20 s) is twice
+# what the issue allows; before the handshake timeout it took 29 s.
 authed_until_ok() {
 	local t0 end=$((SECONDS + $1))
 	t0=$(ms)
@@ -176,7 +177,7 @@ halfopen() { # N SRC HOLD -> waits until they are open
 il_start_sidecar conn || exit 1
 halfopen 600 127.0.0.2 40
 t_diag "$(cat "$W/halfopen.out") half-open connections from 127.0.0.2"
-lat=$(authed_until_ok 60)
+lat=$(authed_until_ok 20)
 check_match "600 half-open connections from another address: an mTLS client is served" '^[0-9]+$' "$lat"
 t_diag "latency with 600 half-open connections from 127.0.0.2: $lat ms"
 kill "$HO_PID" 2>/dev/null; wait "$HO_PID" 2>/dev/null
@@ -188,7 +189,7 @@ MaxConnectionsPerAddress: 0
 HandshakeTimeoutSeconds: 3" || exit 1
 halfopen 600 127.0.0.1 40
 t_diag "$(cat "$W/halfopen.out") half-open connections from 127.0.0.1 (MaxConnections 512)"
-lat=$(authed_until_ok 60)
+lat=$(authed_until_ok 20)
 check_match "600 half-open connections from the client's own address: it is served once the handshake timeout drops them" \
 	'^[0-9]+$' "$lat"
 t_diag "latency with every slot held by half-open connections: $lat ms (HandshakeTimeoutSeconds 3)"
