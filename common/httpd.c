@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -41,16 +42,21 @@ struct httpd {
 	httpd_done_fn done;
 	unsigned idle_timeout_s;
 	unsigned max_connections;
+	unsigned handshake_timeout_s;
 };
 
 #define MAX_PEER_NAMES 16
 #define CROWDED_IDLE_S 1u /* idle timeout when connections are scarce */
 #define MAX_REPLY_HEADERS 4
+#define DEFAULT_HANDSHAKE_S 5u
+#define LOG_PATH_MAX 256  /* bytes of a request path kept (and logged) */
+#define LOG_METHOD_MAX 24
 
 /* Per connection: the verified client identities, computed once. */
 struct conn_state {
 	bool checked;
 	bool verified;
+	bool had_request; /* the handshake timeout no longer applies */
 	char peer_name[256];             /* the CN, or "" */
 	char names[2048];                /* CN and SANs, NUL separated */
 	size_t name_off[MAX_PEER_NAMES];
@@ -70,6 +76,8 @@ struct req_state {
 	char *hdr_name[MAX_REPLY_HEADERS];
 	char *hdr_value[MAX_REPLY_HEADERS];
 	size_t n_hdr;
+	char method[LOG_METHOD_MAX]; /* printable copies for handlers, logs */
+	char path[LOG_PATH_MAX];
 };
 
 /* Remember one identity of the peer (bounded: extra names are dropped). */
@@ -151,9 +159,11 @@ static int tls_check_peer(struct MHD_Connection *conn, struct conn_state *cs)
 	if (gnutls_x509_crt_init(&crt) < 0)
 		return -1;
 	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0) {
+		/* a CN with a NUL inside would compare as its prefix */
 		if (gnutls_x509_crt_get_dn_by_oid(crt,
 						  GNUTLS_OID_X520_COMMON_NAME,
-						  0, 0, name, &len) != 0)
+						  0, 0, name, &len) != 0 ||
+		    strlen(name) != len)
 			name[0] = '\0';
 		add_peer_name(cs, name);
 		collect_sans(crt, cs);
@@ -171,6 +181,10 @@ static void notify_connection(void *cls, struct MHD_Connection *conn,
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		*socket_context = calloc(1, sizeof(struct conn_state));
+		/* until its first request: a short leash (half-open TLS) */
+		(void)MHD_set_connection_option(conn,
+						MHD_CONNECTION_OPTION_TIMEOUT,
+						h->handshake_timeout_s);
 		if (h->require_client_cert) {
 			const union MHD_ConnectionInfo *ci;
 
@@ -441,6 +455,13 @@ int httpd_reply_header(struct httpd_request *req, const char *name,
 	return 0;
 }
 
+bool httpd_peer_verified(const struct httpd_request *req)
+{
+	const struct req_state *rs = req->priv;
+
+	return rs->cs && rs->cs->verified;
+}
+
 size_t httpd_peer_names(const struct httpd_request *req, const char **ret,
 			size_t max)
 {
@@ -483,6 +504,14 @@ static enum MHD_Result dispatch(struct httpd *h, struct req_state *rs)
 	return rt->fn(h->ctx, req) == 0 ? MHD_YES : MHD_NO;
 }
 
+/* s, printable (control bytes as '?'), cut with "..." to fit n */
+static void sanitize_bounded(const char *s, char *out, size_t n)
+{
+	text_sanitize(s, out, n);
+	if (s && strlen(s) >= n && n > 4)
+		memcpy(out + n - 4, "...", 4);
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn,
 				      const char *url, const char *method,
 				      const char *version,
@@ -503,8 +532,16 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn,
 		clock_gettime(CLOCK_MONOTONIC, &rs->start);
 		rs->conn = conn;
 		rs->req.priv = rs;
-		rs->req.method = method;
-		rs->req.path = url;
+		sanitize_bounded(method, rs->method, sizeof(rs->method));
+		sanitize_bounded(url, rs->path, sizeof(rs->path));
+		rs->req.method = rs->method;
+		rs->req.path = rs->path;
+		if (cs && !cs->had_request) {
+			cs->had_request = true;
+			(void)MHD_set_connection_option(
+				conn, MHD_CONNECTION_OPTION_TIMEOUT,
+				h->idle_timeout_s);
+		}
 		sess = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						   "InterLink-Http-Session");
 		rs->req.session = sess ? sess : "-";
@@ -571,51 +608,129 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("libmicrohttpd: %s", msg);
 }
 
-static int listen_unix(const char *path, char *err, size_t errlen)
+/*
+ * Open the folder of a unix socket (dir/base): created when missing (0755,
+ * 0750 with a group), never through a symlink, and refused unless it is
+ * a directory of root or ours that no one else can write, so nobody can
+ * swap the socket under us.  Returns the folder's fd, or -1 with err.
+ */
+static int socket_folder(const char *dir, bool group_set, gid_t gid,
+			 char *err, size_t errlen)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	char parent[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *last = strrchr(dir, '/');
+	int pfd, fd = -1;
+	struct stat st;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
+	if (!last || !last[1]) { /* "/" itself */
+		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		goto check;
+	}
+	snprintf(parent, sizeof(parent), "%.*s",
+		 (int)(last == dir ? 1 : (size_t)(last - dir)), dir);
+	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0) {
+		snprintf(err, errlen, "%s: %s", parent, strerror(errno));
 		return -1;
 	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (mkdirat(pfd, last + 1, group_set ? 0750 : 0755) == 0) {
+		fd = openat(pfd, last + 1,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && ((group_set && fchown(fd, (uid_t)-1, gid) < 0) ||
+				fchmod(fd, group_set ? 0750 : 0755) < 0)) {
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+			close(fd);
+			close(pfd);
+			return -1;
+		}
+	} else if (errno == EEXIST) {
+		fd = openat(pfd, last + 1,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	close(pfd);
+check:
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s%s", dir, strerror(errno),
+			 errno == ELOOP || errno == ENOTDIR ?
+				 " (the socket's folder must be a directory, "
+				 "not a symlink)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 022)) {
+		snprintf(err, errlen, "%s: the socket's folder must belong to "
+			 "root or this daemon and be writable by no one else",
+			 dir);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int listen_unix(const char *path, bool group_set, gid_t gid,
+		       char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[sizeof(sa.sun_path)];
+	const char *base = strrchr(path, '/');
+	int dfd = -1, fd = -1;
+	struct stat st;
+
+	if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path) ||
+	    !base[1]) {
+		snprintf(err, errlen, "socket path must be absolute and at "
+			 "most %zu bytes: %s", sizeof(sa.sun_path) - 1, path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%.*s",
+		 (int)(base == path ? 1 : (size_t)(base - path)), path);
+	base++;
+	dfd = socket_folder(dir, group_set, gid, err, errlen);
+	if (dfd < 0)
+		return -1;
+	/* the folder is pinned by dfd: bind and chmod beneath it */
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path),
+			     "/proc/self/fd/%d/%s", dfd, base) >=
+		    sizeof(sa.sun_path) ||
+	    access("/proc/self/fd", X_OK) < 0)
+		memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
 	/* a stale socket from a crash: remove it only if nobody answers */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		snprintf(err, errlen, "%s: another server is listening", path);
-		close(fd);
-		return -1;
+		goto fail;
 	}
-	{
-		struct stat st;
-
-		if (lstat(path, &st) == 0) {
-			if (!S_ISSOCK(st.st_mode)) {
-				snprintf(err, errlen,
-					 "%s exists and is not a socket",
-					 path);
-				close(fd);
-				return -1;
-			}
-			(void)unlink(path); /* stale; bind reports failure */
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket",
+				 path);
+			goto fail;
 		}
+		(void)unlinkat(dfd, base, 0); /* stale; bind reports failure */
 	}
 	close(fd);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, 0660) < 0 || listen(fd, 128) < 0) {
+	/* Linux creates the file with the socket inode's mode: never more
+	 * than 0660, not even for a moment */
+	if (fd < 0 || fchmod(fd, 0660) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (group_set &&
+	     fchownat(dfd, base, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0) ||
+	    fchmodat(dfd, base, 0660, 0) < 0 || listen(fd, 128) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+		goto fail;
 	}
+	close(dfd);
 	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return -1;
 }
 
 static int listen_tcp(const char *host, uint16_t port, uint16_t *ret_port,
@@ -698,13 +813,17 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 	h->done = c->done;
 	h->idle_timeout_s = c->idle_timeout_s ? c->idle_timeout_s : 30;
 	h->max_connections = c->max_connections ? c->max_connections : 512;
+	h->handshake_timeout_s = c->handshake_timeout_s ?
+					 c->handshake_timeout_s :
+					 DEFAULT_HANDSHAKE_S;
 	h->name = strdup(c->name ? c->name : "http");
 	/* the logger first, so MHD never prints on its own */
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
 					   (intptr_t)mhd_log, NULL};
 	if (c->unix_socket) {
 		h->unix_path = strdup(c->unix_path);
-		h->listen_fd = listen_unix(c->unix_path, err, errlen);
+		h->listen_fd = listen_unix(c->unix_path, c->unix_group_set,
+					   c->unix_gid, err, errlen);
 	} else {
 		h->listen_fd = listen_tcp(c->host, c->port, &h->port, err,
 					  errlen);
@@ -742,6 +861,11 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 					   h->idle_timeout_s, NULL};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
 					   h->max_connections, NULL};
+	/* MHD tracks IPv4/IPv6 addresses only: not for a unix socket */
+	if (!c->unix_socket && c->max_per_address)
+		ops[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->max_per_address,
+			NULL};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
 					   (intptr_t)request_completed, h};
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,

@@ -11,7 +11,15 @@
  * block.  Idle keep-alive connections are closed after idle_timeout_s (1 s
  * while more than half of max_connections are open, so clients that never
  * close cannot exhaust them); a streamed reply (a followed log may be quiet
- * for long) is exempt until it ends.
+ * for long) is exempt until it ends.  A new connection gets only
+ * handshake_timeout_s of silence until its first request's headers are in
+ * (half-open TLS handshakes cannot hold the slots), and at most
+ * max_per_address connections come from one TCP address.
+ *
+ * A unix socket is made 0660 (group unix_gid when set) in a folder that
+ * must be a real directory (not a symlink) owned by root or the daemon and
+ * writable by no one else; a missing folder is created 0755 (0750 with a
+ * group).
  */
 #ifndef COMMON_HTTPD_H
 #define COMMON_HTTPD_H
@@ -55,17 +63,24 @@ struct httpd_conf {
 	const char *key_file;  /* PEM */
 	const char *ca_file;   /* PEM: when set, client certificates from
 	                        * this CA are required */
+	bool unix_group_set;   /* unix socket: chgrp it to unix_gid */
+	gid_t unix_gid;
 	size_t max_body;       /* bytes; larger bodies get 413 */
 	unsigned idle_timeout_s;
 	unsigned max_connections;
+	unsigned max_per_address;    /* TCP: connections from one address;
+	                              * 0: no limit of its own */
+	unsigned handshake_timeout_s; /* a new connection's TLS handshake and
+	                               * first request headers must not idle
+	                               * longer (0: 5 s) */
 	httpd_filter_fn filter; /* optional */
 	httpd_done_fn done;     /* optional */
 };
 
 struct httpd_request {
 	void *priv; /* the server's own state */
-	const char *method;
-	const char *path;
+	const char *method; /* printable and bounded (for logs): control */
+	const char *path;   /* bytes as '?', cut at 255 bytes with "..." */
 	const char *body; /* NUL terminated; "" when there is none */
 	size_t body_len;
 	const char *session;   /* InterLink-Http-Session or "-" */
@@ -136,6 +151,12 @@ int httpd_reply_header(struct httpd_request *req, const char *name,
  */
 size_t httpd_peer_names(const struct httpd_request *req, const char **ret,
 			size_t max);
+
+/*
+ * Did the request come with a verified client certificate (a TLS listener
+ * with a CA)?  false over a unix socket or plain TCP.
+ */
+bool httpd_peer_verified(const struct httpd_request *req);
 
 /* Parse "http://host:port", "https://host:port" or "unix:///path". */
 int httpd_parse_url(const char *url, bool *ret_tls, bool *ret_unix,

@@ -74,6 +74,9 @@ const struct conf_key gconf_table[] = {
 	{"MaxConnections", CONF_INT, OFF(max_connections), "1024", 16, 65536,
 	 NULL, "most virtual-kubelet connections open at once (one thread "
 	 "each; a VK with TLS opens one per call and leaves it idle)"},
+	{"HandshakeTimeoutSeconds", CONF_INT, OFF(handshake_timeout_s), "5", 1,
+	 300, NULL, "a new connection that finishes no TLS handshake and "
+	 "sends no request for this long is closed"},
 	{"BearerTokensFile", CONF_STRING, OFF(bearer_tokens_file), NULL, 0, 0,
 	 NULL, "when set, every call needs 'Authorization: Bearer T' with T "
 	 "one of this file's lines (blank and # lines ignored; re-read when "

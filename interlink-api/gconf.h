@@ -34,6 +34,7 @@ struct gconf {
 	int64_t idle_timeout_s;
 	int64_t sidecar_timeout_s;
 	int64_t max_connections;
+	int64_t handshake_timeout_s; /* HandshakeTimeoutSeconds */
 	struct conf_strlist tls_allowed_clients; /* CN or SAN; empty: any */
 	char *bearer_tokens_file;  /* accepted tokens, one a line */
 	bool allow_empty_token_on_ping;

@@ -53,6 +53,7 @@ static struct httpd *start_listener(struct gateway *g, char *err,
 	hc.max_body = (size_t)c->max_body_bytes;
 	hc.idle_timeout_s = (unsigned)c->idle_timeout_s;
 	hc.max_connections = (unsigned)c->max_connections;
+	hc.handshake_timeout_s = (unsigned)c->handshake_timeout_s;
 	hc.filter = gateway_filter;
 	hc.done = gateway_done;
 	if (unx) {

@@ -119,6 +119,7 @@ static int route_create(void *ctx, struct httpd_request *req)
 	struct wire_pod_create_requests pcr = {0};
 	char err[GATEWAY_ERRLEN], *body = NULL;
 	cJSON *j = gateway_parse_body(req), *out = NULL;
+	bool too_large = false;
 	struct buf resp;
 	int r;
 
@@ -137,8 +138,17 @@ static int route_create(void *ctx, struct httpd_request *req)
 				     "has no usable metadata.uid");
 		goto out;
 	}
-	out = transform_create(j, err, sizeof(err));
+	out = transform_create(j, (size_t)g->conf.max_body_bytes, &too_large,
+			       err, sizeof(err));
 	body = out ? cJSON_PrintUnformatted(out) : NULL;
+	if (too_large ||
+	    (body && strlen(body) > (size_t)g->conf.max_body_bytes)) {
+		log_notice("pod %s: refused: %s", pcr.pod.uid, err);
+		r = httpd_reply_text(req, 413, "interlink-api: %s", too_large ?
+				     err : "the body for the sidecar would "
+				     "exceed MaxBodyBytes");
+		goto out;
+	}
 	if (!body) {
 		r = httpd_reply_text(req, 503, "interlink-api: out of memory");
 		goto out;

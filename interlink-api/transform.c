@@ -32,12 +32,78 @@ static const cJSON *by_name(const cJSON *list, const char *name)
 	return NULL;
 }
 
-/* Append a copy of item to obj[key], creating the list on first use. */
-static int append_copy(cJSON *obj, const char *key, const cJSON *item)
+/*
+ * The length cJSON_PrintUnformatted would give j (numbers estimated), so
+ * the copies can be counted before they are made.  The request was parsed
+ * with wire_parse, which bounds its nesting.
+ */
+static size_t str_size(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 2;
+
+	for (; p && *p; p++)
+		n += (*p == '"' || *p == '\\' || *p == '\b' || *p == '\f' ||
+		      *p == '\n' || *p == '\r' || *p == '\t') ? 2 :
+		     *p < 0x20 ? 6 : 1;
+	return n;
+}
+
+static size_t json_size(const cJSON *j)
+{
+	size_t n = j->string ? str_size(j->string) + 1 : 0;
+	const cJSON *c;
+
+	if (cJSON_IsString(j))
+		return n + str_size(j->valuestring);
+	if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
+		n += 2;
+		cJSON_ArrayForEach(c, j)
+			n += json_size(c) + (c->next ? 1 : 0);
+		return n;
+	}
+	if (cJSON_IsNumber(j)) {
+		char num[32];
+		int len = snprintf(num, sizeof(num), "%1.15g", j->valuedouble);
+
+		return n + (len > 0 ? (size_t)len : 1);
+	}
+	return n + (cJSON_IsFalse(j) ? 5 : 4); /* true, null */
+}
+
+/* What a transform may still add to the body (MaxBodyBytes). */
+struct budget {
+	size_t left;
+	bool exceeded;
+};
+
+static bool spend(struct budget *b, size_t n)
+{
+	if (n > b->left) {
+		b->exceeded = true;
+		return false;
+	}
+	b->left -= n;
+	return true;
+}
+
+/*
+ * Append a copy of item to obj[key], creating the list on first use; an
+ * object already in the list (the same name, mounted twice) is not copied
+ * again.  -1 when out of memory or over budget (b->exceeded).
+ */
+static int append_copy(cJSON *obj, const char *key, const cJSON *item,
+		       struct budget *b)
 {
 	cJSON *list = cJSON_GetObjectItemCaseSensitive(obj, key);
-	cJSON *copy = cJSON_Duplicate(item, true);
+	const char *name = str_at(wire_get(item, "metadata"), "name");
+	cJSON *copy;
 
+	if (name && by_name(list, name))
+		return 0;
+	if (!spend(b, json_size(item) + 1))
+		return -1;
+	copy = cJSON_Duplicate(item, true);
 	if (!copy)
 		return -1;
 	if (cJSON_IsNull(list)) {
@@ -56,7 +122,7 @@ static int append_copy(cJSON *obj, const char *key, const cJSON *item)
 }
 
 static cJSON *retrieved_container(const cJSON *ctr, const cJSON *volumes,
-				  const cJSON *req)
+				  const cJSON *req, struct budget *b)
 {
 	cJSON *rc = cJSON_CreateObject();
 	const cJSON *m;
@@ -93,7 +159,7 @@ static cJSON *retrieved_container(const cJSON *ctr, const cJSON *volumes,
 				str_at(src, "name"));
 
 			if (cm)
-				r = append_copy(rc, "configMaps", cm);
+				r = append_copy(rc, "configMaps", cm, b);
 		} else if ((src = wire_get(vol, "secret")) &&
 			   cJSON_IsObject(src)) {
 			const cJSON *s = by_name(
@@ -101,7 +167,7 @@ static cJSON *retrieved_container(const cJSON *ctr, const cJSON *volumes,
 				str_at(src, "secretName"));
 
 			if (s)
-				r = append_copy(rc, "secrets", s);
+				r = append_copy(rc, "secrets", s, b);
 		} else if (cJSON_IsObject(wire_get(vol,
 							      "projected")) ||
 			   cJSON_IsObject(wire_get(vol,
@@ -112,7 +178,8 @@ static cJSON *retrieved_container(const cJSON *ctr, const cJSON *volumes,
 				mname);
 
 			if (p)
-				r = append_copy(rc, "projectedvolumemaps", p);
+				r = append_copy(rc, "projectedvolumemaps", p,
+						b);
 		}
 		/* emptyDir, hostPath, others: the plugin reads pod.spec */
 		if (r < 0) {
@@ -140,14 +207,21 @@ static cJSON *job_config(void)
 	return cJSON_Parse(zero);
 }
 
-cJSON *transform_create(const cJSON *req, char *err, size_t errlen)
+cJSON *transform_create(const cJSON *req, size_t max_bytes, bool *too_large,
+			char *err, size_t errlen)
 {
 	const cJSON *pod = wire_get(req, "pod");
 	const cJSON *spec = wire_get(pod, "spec");
 	const cJSON *volumes = wire_get(spec, "volumes");
 	static const char *const lists[] = {"initContainers", "containers"};
-	cJSON *out = cJSON_CreateObject(), *ctrs;
+	struct budget b = {max_bytes, false};
+	cJSON *out = NULL, *ctrs;
 
+	*too_large = false;
+	/* the pod itself, the jobConfig and the keys around them */
+	if (!spend(&b, json_size(pod) + 1024))
+		goto too_large;
+	out = cJSON_CreateObject();
 	if (!out)
 		goto oom;
 	if (!cJSON_AddItemToObject(out, "pod", cJSON_Duplicate(pod, true)))
@@ -160,8 +234,13 @@ cJSON *transform_create(const cJSON *req, char *err, size_t errlen)
 
 		cJSON_ArrayForEach(c, wire_get(spec, lists[i]))
 		{
-			cJSON *rc = retrieved_container(c, volumes, req);
+			cJSON *rc;
 
+			if (!spend(&b, 128)) /* the container's own keys */
+				goto too_large;
+			rc = retrieved_container(c, volumes, req, &b);
+			if (!rc && b.exceeded)
+				goto too_large;
 			if (!rc)
 				goto oom;
 			cJSON_AddItemToArray(ctrs, rc);
@@ -170,6 +249,13 @@ cJSON *transform_create(const cJSON *req, char *err, size_t errlen)
 	if (!cJSON_AddItemToObject(out, "jobConfig", job_config()))
 		goto oom;
 	return out;
+too_large:
+	*too_large = true;
+	snprintf(err, errlen, "the pod's ConfigMaps, Secrets and projected "
+		 "volumes, copied into each container that mounts them, make "
+		 "a body of more than %zu bytes (MaxBodyBytes)", max_bytes);
+	cJSON_Delete(out);
+	return NULL;
 oom:
 	snprintf(err, errlen, "out of memory");
 	cJSON_Delete(out);

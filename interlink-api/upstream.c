@@ -173,6 +173,7 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 	bool overflow;
 	bool paused;
+	bool stream; /* a reader drains out: pause when it is full */
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *arg)
@@ -181,7 +182,9 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	if (buf_append(x->out, p, len) < 0) {
-		if (x->out->len > 0 && len <= x->out->max) {
+		/* a whole answer that does not fit fails now: nobody would
+		 * ever drain it, and the call would hang until its timeout */
+		if (x->stream && x->out->len > 0 && len <= x->out->max) {
 			/* streaming: the reader has not caught up yet */
 			x->paused = true;
 			return CURL_WRITEFUNC_PAUSE;
@@ -298,11 +301,15 @@ long upstream_call_timeout(struct upstream *u, const char *method,
 		return -1;
 	}
 	curl_easy_setopt(x.easy, CURLOPT_TIMEOUT, timeout_s);
+	/* a Content-Length over the limit fails before the body is read */
+	curl_easy_setopt(x.easy, CURLOPT_MAXFILESIZE_LARGE,
+			 (curl_off_t)resp->max);
 	rc = curl_easy_perform(x.easy);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(x.easy, CURLINFO_RESPONSE_CODE, &code);
-	else if (x.overflow)
-		snprintf(err, errlen, "the sidecar's answer is too large");
+	else if (x.overflow || rc == CURLE_FILESIZE_EXCEEDED)
+		snprintf(err, errlen, "the sidecar's answer is larger than "
+			 "%zu bytes", resp->max);
 	else
 		describe(&x, rc, err, errlen);
 	xfer_done(&x);
@@ -362,6 +369,7 @@ long upstream_stream_open(struct upstream *u, const char *method,
 	if (xfer_init(u, &s->x, method, path, session, body, len,
 		      &s->data) < 0)
 		goto oom;
+	s->x.stream = true;
 	/* a follow stream may be quiet for long: no low-speed limit */
 	curl_easy_setopt(s->x.easy, CURLOPT_LOW_SPEED_TIME, 0L);
 	s->multi = curl_multi_init();

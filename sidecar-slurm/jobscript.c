@@ -119,6 +119,13 @@ static int check_container(const struct wire_container *ct, bool init,
 			 "characters", kind, ct->name);
 		return -1;
 	}
+	/* after an empty image-root it would be a runtime option
+	 * (--fakeroot), past AllowRawShellAnnotations */
+	if (ct->image[0] == '-') {
+		snprintf(err, errlen, "%s '%s': an image name cannot start "
+			 "with '-'", kind, ct->name);
+		return -1;
+	}
 	for (size_t i = 0; i < ct->n_env; i++) {
 		if (!text_is_env_name(ct->env[i].name)) {
 			char name[80];
@@ -146,8 +153,15 @@ int jobscript_validate(const struct wire_pod *pod, char *err, size_t errlen)
 {
 	size_t n = wire_pod_n_all_containers(pod);
 
+	const char *root = wire_pod_annotation(pod, IMAGE_ROOT_ANNOTATION);
+
 	if (pod->n_containers == 0) {
 		snprintf(err, errlen, "the pod has no containers");
+		return -1;
+	}
+	if (root && (root[0] == '-' || !text_is_printable(root))) {
+		snprintf(err, errlen, "annotation %s cannot start with '-' or "
+			 "contain control characters", IMAGE_ROOT_ANNOTATION);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -48,7 +48,8 @@ struct jobscript_mounts {
 
 /*
  * Check what the script needs from the pod: container names are DNS
- * labels and unique, images present, env names valid.
+ * labels and unique, images present and not starting with '-' (nor the
+ * image-root annotation), env names valid.
  * Returns 0 or -1 with a message for the user in err.
  */
 int jobscript_validate(const struct wire_pod *pod, char *err, size_t errlen);

@@ -82,6 +82,9 @@ static struct httpd *start_tcp(struct sidecar *sc, char *err, size_t errlen)
 	hc.ca_file = c->tls_ca_file;
 	hc.max_body = (size_t)c->max_body_bytes;
 	hc.idle_timeout_s = (unsigned)c->idle_timeout_s;
+	hc.max_connections = (unsigned)c->max_connections;
+	hc.max_per_address = (unsigned)c->max_per_address;
+	hc.handshake_timeout_s = (unsigned)c->handshake_timeout_s;
 	return httpd_start(&hc, sidecar_routes, sc, err, errlen);
 }
 
@@ -95,8 +98,13 @@ static struct httpd *start_unix(struct sidecar *sc, char *err, size_t errlen)
 	hc.name = "plugin API (unix)";
 	hc.unix_socket = true;
 	hc.unix_path = c->socket + strlen("unix://");
+	hc.unix_group_set = c->has_socket_gid;
+	hc.unix_gid = c->socket_gid;
 	hc.max_body = (size_t)c->max_body_bytes;
 	hc.idle_timeout_s = (unsigned)c->idle_timeout_s;
+	hc.max_connections = (unsigned)c->max_connections;
+	hc.max_per_address = (unsigned)c->max_per_address;
+	hc.handshake_timeout_s = (unsigned)c->handshake_timeout_s;
 	return httpd_start(&hc, sidecar_routes, sc, err, errlen);
 }
 
@@ -192,8 +200,11 @@ int main(int argc, char **argv)
 	if (unx)
 		log_notice("listening on %s", sc.conf.socket);
 	if (!sc.conf.tls_enabled && tcp)
-		log_warn("the TCP listener has no TLS: anyone who can reach "
-			 "it can run jobs");
+		log_warn("the TCP listener has no TLS (AllowPlainHTTP): anyone "
+			 "who can reach it can run jobs");
+	if (sc.conf.allow_root_jobs && getuid() == 0)
+		log_warn("AllowRootJobs: pods of namespaces without a Tenants "
+			 "entry run as root");
 	log_notice("signal %d: shutting down", daemon_wait(&sigs));
 	rc = 0;
 out:

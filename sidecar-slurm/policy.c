@@ -74,6 +74,16 @@ int policy_check(const struct sconf *c, const struct wire_pod *pod,
 	if (check_host_paths(c, pod, err, errlen) < 0 ||
 	    check_raw_shell(c, pod, err, errlen) < 0)
 		return -1;
-	return tenancy_resolve(c->raw, pod->namespace, pod->has_run_as_user,
-			       pod->run_as_user, ret, err, errlen);
+	if (tenancy_resolve(c->raw, pod->namespace, pod->has_run_as_user,
+			    pod->run_as_user, ret, err, errlen) < 0)
+		return -1;
+	/* a root sidecar without a Tenants entry would run the pod as root */
+	if (!ret->mapped && ret->uid == 0 && !c->allow_root_jobs) {
+		snprintf(err, errlen, "the sidecar runs as root and namespace "
+			 "'%s' has no Tenants entry naming the Unix user its "
+			 "jobs run as (AllowRootJobs: true allows root jobs "
+			 "on a single-user test set-up)", pod->namespace);
+		return -1;
+	}
+	return 0;
 }

@@ -5,7 +5,8 @@
  *   - the raw-shell annotations slurm-job.vk.io/pre-exec,
  *     slurm-job.vk.io/singularity-options and -mounts only with
  *     AllowRawShellAnnotations: true;
- *   - which Unix user the job runs as (tenancy.h).
+ *   - which Unix user the job runs as (tenancy.h); a sidecar running as
+ *     root without a Tenants map runs nothing unless AllowRootJobs: true.
  */
 #ifndef SIDECAR_POLICY_H
 #define SIDECAR_POLICY_H

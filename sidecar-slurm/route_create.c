@@ -97,7 +97,7 @@ static int write_pod_files(struct sidecar *sc,
 	if (r == 0)
 		r = jobscript_build(&sc->js, pod, dir, vols.mounts, script);
 	if (r == 0)
-		r = write_file(dir, "job.slurm", script, 0755);
+		r = write_file(dir, "job.slurm", script, 0700);
 	volumes_done(&vols);
 	buf_done(&b);
 	return r;
@@ -319,10 +319,11 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	r = podstore_dir(sc->store, pod->namespace, pod->uid, rec.dir,
 			 sizeof(rec.dir));
 	/* a fresh folder of our own: nobody else can write into it until
-	 * the chown below (a leftover of an earlier try goes first) */
+	 * the chown below; 0700: other users of the login node cannot read
+	 * its secrets, env or logs (a leftover of an earlier try goes first) */
 	if (r == 0 && lstat(rec.dir, &st) == 0 && S_ISDIR(st.st_mode))
 		r = fs_rm_rf(rec.dir);
-	if (r == 0 && mkdir(rec.dir, 0755) < 0)
+	if (r == 0 && mkdir(rec.dir, 0700) < 0)
 		r = -errno;
 	/* the record first: a crash from here on leaves a record that
 	 * start-up reconciles, never a job or a folder nobody knows */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "text.h"
 
 static int route_healthz(void *ctx, struct httpd_request *req)
 {
@@ -15,28 +16,37 @@ static int route_healthz(void *ctx, struct httpd_request *req)
 
 /*
  * TLS.AllowedClients: a client certificate must name one of them (subject
- * CN or a SAN).  Requests without a certificate identity come over the
- * unix socket, whose file permissions are its access control.
+ * CN or a SAN); one that names nothing usable is refused.  Requests
+ * without a verified certificate come over the unix socket (its file mode
+ * and SocketGroup are its access control) or plain TCP (AllowPlainHTTP).
  */
 static bool client_allowed(struct sidecar *sc, struct httpd_request *req)
 {
 	const struct conf_strlist *allow = &sc->conf.tls_allowed_clients;
 	const char *names[16];
+	char shown[128];
 	size_t n;
 
-	if (!allow->n)
+	if (!allow->n || !httpd_peer_verified(req))
 		return true;
 	n = httpd_peer_names(req, names, 16);
-	if (n == 0)
-		return true;
+	if (n == 0) {
+		log_warn("a client certificate without a name (no CN, no "
+			 "SAN) was refused (TLS.AllowedClients)");
+		httpd_reply_text(req, 403, "the client certificate carries no "
+				 "name (CN or SAN); TLS.AllowedClients "
+				 "refuses it");
+		return false;
+	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < allow->n; j++)
 			if (strcmp(names[i], allow->v[j]) == 0)
 				return true;
+	text_sanitize(names[0], shown, sizeof(shown));
 	log_warn("client certificate '%s' is not in TLS.AllowedClients, "
-		 "refused", names[0]);
+		 "refused", shown);
 	httpd_reply_text(req, 403, "client certificate '%s' is not allowed "
-			 "here (TLS.AllowedClients)", names[0]);
+			 "here (TLS.AllowedClients)", shown);
 	return false;
 }
 

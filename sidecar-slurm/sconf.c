@@ -1,6 +1,7 @@
 /* sidecar-slurm/sconf.c - see sconf.h */
 #include "sconf.h"
 
+#include <grp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,23 @@ static const struct conf_key tls_table[] = {
 };
 
 const struct conf_key sconf_table[] = {
-	{"SidecarPort", CONF_STRING, OFF(sidecar_port), "4000", 0, 0, NULL,
-	 "TCP port of the plugin API (env SIDECARPORT)"},
+	{"SidecarPort", CONF_STRING, OFF(sidecar_port), NULL, 0, 0, NULL,
+	 "TCP port of the plugin API (env SIDECARPORT); unset: 4000 with "
+	 "TLS, no TCP listener without"},
 	{"SidecarAddress", CONF_STRING, OFF(sidecar_address), "127.0.0.1", 0,
 	 0, NULL, "address the TCP listener binds"},
 	{"Socket", CONF_STRING, OFF(socket), NULL, 0, 0, NULL,
 	 "unix:///path: also serve plain HTTP on this unix socket"},
+	{"SocketGroup", CONF_STRING, OFF(socket_group), NULL, 0, 0, NULL,
+	 "group (name or number) that may use the unix socket (mode 0660)"},
+	{"MaxConnections", CONF_INT, OFF(max_connections), "1024", 16, 65536,
+	 NULL, "connections at once, per listener"},
+	{"MaxConnectionsPerAddress", CONF_INT, OFF(max_per_address), "512", 0,
+	 65536, NULL, "connections at once from one client address (0: no "
+	 "limit of its own)"},
+	{"HandshakeTimeoutSeconds", CONF_INT, OFF(handshake_timeout_s), "5", 1,
+	 300, NULL, "a new connection that finishes no TLS handshake and "
+	 "sends no request for this long is closed"},
 	{"DataRootFolder", CONF_STRING, OFF(data_root),
 	 "/var/lib/interlink/pods", 0, 0, NULL,
 	 "per-pod folders; must be shared with the compute nodes"},
@@ -83,7 +95,11 @@ const struct conf_key sconf_table[] = {
 	{"HostPathPrefixes", CONF_STRLIST, OFF(host_path_prefixes), NULL, 0, 0,
 	 NULL, "hostPath volumes only under these paths (none by default)"},
 	{"AllowPlainHTTP", CONF_BOOL, OFF(allow_plain_http), "false", 0, 0,
-	 NULL, "allow a TCP listener without TLS on a non-loopback address"},
+	 NULL, "allow a TCP listener without TLS (loopback included): "
+	 "anyone who can connect can run jobs"},
+	{"AllowRootJobs", CONF_BOOL, OFF(allow_root_jobs), "false", 0, 0, NULL,
+	 "a sidecar running as root without a Tenants entry for the pod's "
+	 "namespace runs its job as root (single-user test set-ups only)"},
 	{"Flavors", CONF_RAW, 0, NULL, 0, 0, NULL,
 	 "name -> {CPUDefault, MemoryDefault, SlurmFlags[]}"},
 	{"DefaultFlavor", CONF_RAW, 0, NULL, 0, 0, NULL,
@@ -144,6 +160,23 @@ static int check_taints(const cJSON *raw, char *err, size_t errlen)
 	return 0;
 }
 
+/* A group by name or number. */
+static int resolve_group(const char *s, gid_t *ret)
+{
+	struct group gr, *grp = NULL;
+	char buf[4096];
+	uint64_t v;
+
+	if (text_parse_u64(s, UINT32_MAX - 1, &v) == 0) {
+		*ret = (gid_t)v;
+		return 0;
+	}
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &grp) != 0 || !grp)
+		return -1;
+	*ret = grp->gr_gid;
+	return 0;
+}
+
 static int check(struct sconf *c, char *err, size_t errlen)
 {
 	struct conf_strlist *o = &c->singularity_default_options;
@@ -181,13 +214,30 @@ static int check(struct sconf *c, char *err, size_t errlen)
 	    flavors_check(c->raw, err, errlen) < 0 ||
 	    check_taints(c->raw, err, errlen) < 0)
 		return -1;
+	/* a TCP port only when asked for: SidecarPort, or TLS's 4000 */
+	if (!c->sidecar_port && c->tls_enabled) {
+		c->sidecar_port = strdup("4000");
+		if (!c->sidecar_port)
+			goto oom;
+	}
+	/* loopback is no protection on a login node: every user reaches it */
 	if (!c->tls_enabled && c->sidecar_port && *c->sidecar_port &&
-	    !c->allow_plain_http && !text_is_loopback(c->sidecar_address)) {
-		snprintf(err, errlen, "SidecarAddress: '%s' is not loopback "
-			 "and TLS is off; enable TLS or set AllowPlainHTTP: "
-			 "true", c->sidecar_address ? c->sidecar_address : "");
+	    !c->allow_plain_http) {
+		snprintf(err, errlen, "SidecarPort: a TCP listener without TLS "
+			 "(on %s) would serve anyone who can connect, "
+			 "loopback included; enable TLS, drop SidecarPort "
+			 "(the unix socket is enough) or set AllowPlainHTTP: "
+			 "true",
+			 c->sidecar_address ? c->sidecar_address : "");
 		return -1;
 	}
+	if (c->socket_group && *c->socket_group &&
+	    resolve_group(c->socket_group, &c->socket_gid) < 0) {
+		snprintf(err, errlen, "SocketGroup: no group '%s'",
+			 c->socket_group);
+		return -1;
+	}
+	c->has_socket_gid = c->socket_group && *c->socket_group;
 	if (c->tls_enabled) {
 		const char *files[] = {c->tls_cert_file, c->tls_key_file,
 				       c->tls_ca_file};

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -44,6 +45,13 @@ struct sconf {
 	struct conf_strlist host_path_prefixes;
 	bool allow_plain_http;     /* AllowPlainHTTP */
 	bool enable_probes;        /* EnableProbes */
+	bool allow_root_jobs;      /* AllowRootJobs */
+	char *socket_group;        /* SocketGroup: name or number */
+	gid_t socket_gid;          /* resolved SocketGroup */
+	bool has_socket_gid;       /* SocketGroup is set */
+	int64_t max_connections;   /* MaxConnections */
+	int64_t max_per_address;   /* MaxConnectionsPerAddress, 0: no limit */
+	int64_t handshake_timeout_s; /* HandshakeTimeoutSeconds */
 	cJSON *raw; /* the file as read (strings mode) */
 };
 

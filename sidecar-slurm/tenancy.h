@@ -9,7 +9,8 @@
  *     team-a: {User: alice, Group: hpc, Account: proj-a, AllowedUIDs: [1001]}
  *
  * Without the map every job runs as the sidecar's own user (runAsUser is
- * then ignored).  With it, a namespace that is not listed is refused, a
+ * then ignored; policy.c refuses that for a root sidecar unless
+ * AllowRootJobs: true).  With it, a namespace that is not listed is refused, a
  * runAsUser outside {User, AllowedUIDs} is refused, and uid 0 is refused
  * unless the entry says AllowRoot: true.
  */

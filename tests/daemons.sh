@@ -36,6 +36,7 @@ il_start_sidecar() {
 	ImagePrefix: "docker://"
 	StatusPollIntervalMs: ${SC_POLL_MS:-300}
 	VerboseLogging: true
+	AllowRootJobs: true
 	TLS:
 	  Enabled: true
 	  CertFile: "$IL_PKI/sidecar.crt"
@@ -45,6 +46,7 @@ il_start_sidecar() {
 	$extra
 	YAML
 	rm -f "$SC_SOCK" # a killed sidecar's socket must not look like ours
+	: >"$SC_DIR/sidecar.log" # nor its log (the child truncates it late)
 	"$IL_BUILD/sidecar-slurm" -c "$SC_DIR/SlurmConfig.yaml" \
 		>"$SC_DIR/sidecar.log" 2>&1 &
 	SC_PID=$!

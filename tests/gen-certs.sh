@@ -10,6 +10,7 @@
 #   rogue.crt/.key       CN=interlink-api from the rogue CA; clientAuth
 #   expired.crt/.key     CN=interlink-api, real CA, clientAuth, valid 2020-01-01..2021-01-01
 #   wrongeku.crt/.key    CN=interlink-api, real CA, serverAuth only
+#   noname.crt/.key      O=interlink tests (no CN, no SAN), real CA, clientAuth
 #
 # The negative certs carry the gateway's CN so that a test sees only the one
 # defect. Quiet on success; on failure prints openssl's output and exits 1.
@@ -58,10 +59,12 @@ ext() {
 	} >"$w/$1.ext"
 }
 
-# leaf NAME CA CN EKU [SAN]
+# leaf NAME CA CN EKU [SAN] (CN "-": a subject without a CN)
 leaf() {
+	local subj="/CN=$3"
+	[[ $3 != - ]] || subj="/O=interlink tests"
 	key "$1"
-	ossl req -new -key "$w/$1.key" -out "$w/$1.csr" -subj "/CN=$3"
+	ossl req -new -key "$w/$1.key" -out "$w/$1.csr" -subj "$subj"
 	ext "$1" "$4" "${5:-}"
 	ossl x509 -req -in "$w/$1.csr" -CA "$w/$2.crt" -CAkey "$w/$2.key" \
 		-CAserial "$w/$2.srl" -CAcreateserial -out "$w/$1.crt" -days "$days" -sha256 \
@@ -75,6 +78,7 @@ leaf gateway ca interlink-api serverAuth,clientAuth "DNS:interlink,DNS:localhost
 leaf vk ca virtual-kubelet clientAuth
 leaf rogue rogue-ca interlink-api clientAuth
 leaf wrongeku ca interlink-api serverAuth
+leaf noname ca - clientAuth
 
 # expired: `openssl x509 -req` (3.0) cannot set past dates; `openssl ca` can.
 key expired
@@ -115,12 +119,13 @@ check -CAfile "$w/ca.crt" -purpose sslclient "$w/gateway.crt" "$w/vk.crt"
 check -CAfile "$w/rogue-ca.crt" -purpose sslclient "$w/rogue.crt"
 check -CAfile "$w/ca.crt" -purpose sslclient -no_check_time "$w/expired.crt"
 check -CAfile "$w/ca.crt" -purpose sslserver "$w/wrongeku.crt"
+check -CAfile "$w/ca.crt" -purpose sslclient "$w/noname.crt"
 refuse -CAfile "$w/ca.crt" "$w/rogue.crt"
 refuse -CAfile "$w/ca.crt" -purpose sslclient "$w/expired.crt"
 refuse -CAfile "$w/ca.crt" -purpose sslclient "$w/wrongeku.crt"
 refuse -CAfile "$w/ca.crt" -purpose sslclient "$w/sidecar.crt"
 
-for n in ca rogue-ca sidecar gateway vk rogue expired wrongeku; do
+for n in ca rogue-ca sidecar gateway vk rogue expired wrongeku noname; do
 	chmod 600 "$w/$n.key"
 	chmod 644 "$w/$n.crt"
 	mv -f "$w/$n.key" "$w/$n.crt" "$out/"

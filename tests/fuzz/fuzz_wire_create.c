@@ -67,8 +67,15 @@ static void rewrite(const cJSON *req, const struct wire_pod_create_requests *pcr
 	char err[256], *text;
 	cJSON *out, *back = NULL;
 
-	out = transform_create(req, err, sizeof(err));
-	FUZZ_CHECK(out != NULL, "transform_create: %s", err);
+	bool too_large = false;
+
+	/* no budget: refused, nothing built */
+	out = transform_create(req, 0, &too_large, err, sizeof(err));
+	FUZZ_CHECK(out == NULL && too_large, "transform_create ignores its "
+		   "budget");
+	/* inputs are small: within 64 MiB the copies always fit */
+	out = transform_create(req, 64u << 20, &too_large, err, sizeof(err));
+	FUZZ_CHECK(out != NULL && !too_large, "transform_create: %s", err);
 	text = fuzz_print(out);
 	if (wire_parse(text, strlen(text), &back, err, sizeof(err)) < 0) {
 		FUZZ_CHECK(strstr(err, "nested deeper") != NULL,

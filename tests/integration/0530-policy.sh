@@ -2,7 +2,7 @@
 # Site policy: hostPath only under HostPathPrefixes, raw-shell annotations
 # only when allowed, namespace -> Unix user mapping (Tenants), runAsUser
 # only inside the allowed set, never root unless said so, pod folder owned
-# by the job's user; a plain-HTTP listener off loopback refuses to start.
+# by the job's user; a plain-HTTP TCP listener refuses to start.
 . "$(dirname "$0")/../lib.sh"
 
 nobody_uid=$(id -u nobody)
@@ -89,7 +89,7 @@ printf 'SidecarAddress: "0.0.0.0"\nSidecarPort: "0"\nDataRootFolder: "%s"\n' \
 	"$W/x" >"$W/plain.yaml"
 out=$("$IL_BUILD/sidecar-slurm" -t -c "$W/plain.yaml" 2>&1)
 check_match "plain HTTP on a non-loopback address refuses to start" \
-	"not loopback and TLS is off" "$out"
+	"without TLS .*AllowPlainHTTP" "$out"
 printf 'AllowPlainHTTP: true\n' >>"$W/plain.yaml"
 check "unless AllowPlainHTTP says so" "$IL_BUILD/sidecar-slurm" -t -c "$W/plain.yaml"
 ilctl -n team-a delete who >/dev/null 2>&1

@@ -25,6 +25,9 @@ UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c 
                             interlink-api/auth.c \
                             interlink-api/metrics.c common/buf.c common/text.c \
                             common/log.c proto/wire.c
+UNIT_DEPS_test_upstream  := interlink-api/upstream.c interlink-api/transform.c \
+                            common/httpd.c common/buf.c common/text.c \
+                            common/fsutil.c common/log.c proto/wire.c
 
 .SECONDEXPANSION:
 $(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))
