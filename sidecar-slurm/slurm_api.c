@@ -47,7 +47,7 @@
 #include "slurm_api_reasons.h"
 
 /*
- * Release differences (1 of 2): the error API.
+ * Release differences (1 of 3): the error API.
  *  - 24.11 removed slurm_get_errno(); it always returned errno.
  *  - 23.02 removed three SLURM_PROTOCOL_SOCKET_IMPL_* codes (5000-5002);
  *    older releases can still report them for a broken connection.
@@ -89,6 +89,8 @@ const char *__lsan_default_suppressions(void)
  * slurm_api_fini, which the contract confines to single-threaded context.
  */
 static unsigned int slurm_api_refs;
+/* slurm_init() has run in this process (see slurm_api_fini) */
+static bool slurm_api_loaded;
 
 /* Where libslurm 22.05 looks for slurm.conf when $SLURM_CONF is unset. */
 static const char *const default_conf_paths[] = {
@@ -374,7 +376,7 @@ static int local_conf_path(const char **ret, char *err, size_t errlen)
 }
 
 /*
- * Release differences (2 of 2): which libslurm a build needs.  libslurm's
+ * Release differences (2 of 3): which libslurm a build needs.  libslurm's
  * API number (slurm_api_version() >> 16, also its soname) is one per Slurm
  * release: 36 = 20.11, 37 = 21.08, 38 = 22.05, then since 23.02 one every
  * six months (39 = 23.02, 40 = 23.11, 41 = 24.05, 42 = 24.11, 43 = 25.05).
@@ -465,17 +467,34 @@ int slurm_api_init(char *err, size_t errlen)
 	rc = local_conf_path(&conf, err, errlen);
 	if (rc != ILK_OK)
 		return rc;
-	slurm_init(NULL);
+	if (!slurm_api_loaded)
+		slurm_init(NULL);
+	slurm_api_loaded = true;
 	slurm_api_refs = 1;
 	return ILK_OK;
 }
+
+/*
+ * Release differences (3 of 3): after slurm_fini(), libslurm 24.11 crashes in the
+ * next slurm_init() (tested: 24.11.5; 22.05 initialises again fine).  So
+ * the configuration is loaded once per process and, from 23.02 on (the
+ * releases in between are untested), kept until exit when the last user
+ * goes; a later slurm_api_init() reuses it.
+ */
+#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(23, 2, 0)
+#define SLURM_FINI_THEN_INIT_OK 1
+#endif
 
 void slurm_api_fini(void)
 {
 	if (slurm_api_refs == 0)
 		return;
-	if (--slurm_api_refs == 0)
-		slurm_fini();
+	if (--slurm_api_refs > 0)
+		return;
+#ifdef SLURM_FINI_THEN_INIT_OK
+	slurm_fini();
+	slurm_api_loaded = false;
+#endif
 }
 
 int slurm_api_submit(const struct ilk_job_spec *spec,

@@ -141,7 +141,9 @@ unsigned int slurm_api_reason_count(void);
 
 /*
  * slurm_api_fini - drop one reference taken by slurm_api_init(); the last
- * one releases libslurm's configuration.  Single-threaded context only.
+ * one releases libslurm's configuration with Slurm 22.05, while later
+ * releases keep it until the process exits (libslurm 24.11 cannot be
+ * initialised again after slurm_fini()).  Single-threaded context only.
  * Calling it without a matching successful init does nothing.
  */
 void slurm_api_fini(void);
