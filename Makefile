@@ -1,34 +1,75 @@
 # interlink-c: interLink's gateway and Slurm sidecar in C.
 # One non-recursive Makefile.  `make`, `make check`, `make demo`,
-# `make install PREFIX=DIR`, `make check SANITIZE=address,undefined`.
+# `make install PREFIX=DIR`, `make check SANITIZE=address,undefined`,
+# `make check-matrix` (make check on Debian 13 / Slurm 24.11, in a root),
+# `make SLURM_PREFIX=/opt/slurm MUNGE_PREFIX=...` (a site's own builds).
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 B        ?= build
 CC       ?= gcc
-PKGS     := libmicrohttpd gnutls libcjson libcurl yaml-0.1 munge
+PKGS     := libmicrohttpd gnutls libcjson libcurl yaml-0.1
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
             -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
-CPPFLAGS += -D_GNU_SOURCE -Icommon -Iproto -Isidecar-slurm -Iinterlink-api
-CFLAGS   += -std=gnu11 $(OPT) $(WARN) -fno-strict-aliasing -pthread
-ifneq ($(SANITIZE),)
-CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
-LDFLAGS  += -fsanitize=$(SANITIZE)
-B        := build-san
-endif
+
+# A site's own Slurm or munge: `make SLURM_PREFIX=/opt/slurm` (headers from
+# PREFIX/include, libslurm from PREFIX/lib or PREFIX/lib64, with an rpath);
+# without it, `pkg-config slurm` when a slurm.pc is found (Slurm's own
+# `make install` writes one), else the system's -lslurm (Debian has no
+# slurm.pc).  MUNGE_PREFIX likewise; else pkg-config munge.
+SLURM_PREFIX ?=
+MUNGE_PREFIX ?=
+# libdir of PREFIX: the one that holds lib$(2).so, else PREFIX/lib
+prefix_libdir = $(patsubst %/,%,$(dir $(firstword $(wildcard \
+                  $(1)/lib/lib$(2).so $(1)/lib64/lib$(2).so) $(1)/lib/)))
+# -L and an rpath for a libdir outside the loader's default path
+rpath_flags = $(if $(filter /usr/lib /usr/lib64 /lib /lib64 \
+                /usr/lib/$(shell $(CC) -dumpmachine 2>/dev/null),$(1)),,\
+                -L$(1) -Wl,-rpath,$(1))
 
 # Only probe pkg-config for targets that compile: `make demo`/`check` on
 # a fresh machine install the packages first.
-NEEDS_LIBS := $(filter-out deps clean help,$(or $(MAKECMDGOALS),all))
+NEEDS_LIBS := $(filter-out deps clean help check-matrix,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEEDS_LIBS),)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA     := $(shell pkg-config --libs cmocka 2>/dev/null)
+ifneq ($(SLURM_PREFIX),)
+SLURM_LIBDIR := $(call prefix_libdir,$(SLURM_PREFIX),slurm)
+SLURM_CFLAGS := -I$(SLURM_PREFIX)/include
+SLURM_LIBS   := $(call rpath_flags,$(SLURM_LIBDIR)) -lslurm
+else ifeq ($(shell pkg-config --exists slurm 2>/dev/null && echo y),y)
+SLURM_CFLAGS := $(shell pkg-config --cflags slurm)
+SLURM_LIBS   := $(call rpath_flags,$(shell pkg-config --variable=libdir \
+                  slurm)) $(shell pkg-config --libs slurm)
 endif
-CPPFLAGS += $(PKG_CFLAGS)
-SLURM_LIBS := -lslurm
-LIBS       := $(PKG_LIBS) -lm
+ifneq ($(MUNGE_PREFIX),)
+MUNGE_LIBDIR := $(call prefix_libdir,$(MUNGE_PREFIX),munge)
+MUNGE_CFLAGS := -I$(MUNGE_PREFIX)/include
+MUNGE_LIBS   := $(call rpath_flags,$(MUNGE_LIBDIR)) -lmunge
+else
+MUNGE_CFLAGS := $(shell pkg-config --cflags munge 2>/dev/null)
+MUNGE_LIBS   := $(or $(shell pkg-config --libs munge 2>/dev/null),-lmunge)
+endif
+endif
+SLURM_LIBS ?= -lslurm
+
+# The Makefile's flags come first, the caller's CPPFLAGS, CFLAGS, LDFLAGS
+# and LDLIBS (command line or environment) after them, so that they add to
+# ours (and win where flags conflict, e.g. -O0) instead of replacing them.
+# Hence `override` on every change below.
+override CPPFLAGS := -D_GNU_SOURCE -Icommon -Iproto -Isidecar-slurm \
+                     -Iinterlink-api $(SLURM_CFLAGS) $(MUNGE_CFLAGS) \
+                     $(PKG_CFLAGS) $(CPPFLAGS)
+override CFLAGS   := -std=gnu11 $(OPT) $(WARN) -fno-strict-aliasing \
+                     -pthread $(CFLAGS)
+ifneq ($(SANITIZE),)
+override CFLAGS   := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer $(CFLAGS)
+override LDFLAGS  := -fsanitize=$(SANITIZE) $(LDFLAGS)
+B        := build-san
+endif
+LIBS       := $(PKG_LIBS) $(MUNGE_LIBS) -lm $(LDLIBS)
 
 COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/safefs.c common/text.c \
               common/conf.c common/yamljson.c common/httpd.c \
@@ -64,7 +105,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check unit demo bench soak fuzz clean help
+.PHONY: all deps install check check-matrix unit demo bench soak fuzz clean help
 all: $(BINS)
 
 deps:
@@ -109,6 +150,11 @@ check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS)
 	@bash tests/run-tests.sh $(BIN)
 
+# The same `make check` on Debian 13 (Slurm 24.11, gcc 14), in a cached
+# Debian root made by tests/debroot.sh (tests/matrix.sh)
+check-matrix:
+	@bash tests/matrix.sh trixie
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash examples/demo.sh $(BIN)
@@ -136,6 +182,6 @@ clean:
 	rm -rf build build-san
 
 help:
-	@echo "make [all|check|demo|bench|install PREFIX=DIR|clean]"
+	@echo "make [all|check|check-matrix|demo|bench|install PREFIX=DIR|clean]"
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -69,6 +69,7 @@ struct req_state {
 	struct buf body;
 	struct MHD_Connection *conn;
 	struct conn_state *cs;
+	struct httpd *h;
 	struct timespec start;
 	unsigned code;
 	bool dispatched;
@@ -288,6 +289,16 @@ static int queue(struct httpd_request *req, unsigned code,
 	for (size_t i = 0; i < rs->n_hdr; i++)
 		(void)MHD_add_response_header(resp, rs->hdr_name[i],
 					      rs->hdr_value[i]);
+	/*
+	 * While crowded, close the connection after this answer.  The
+	 * shorter idle timeout request_completed() sets is not enough: in
+	 * thread-per-connection mode libmicrohttpd 1.0 (Debian 13) ignores
+	 * MHD_CONNECTION_OPTION_TIMEOUT, so idle connections would stay for
+	 * the whole IdleTimeoutSeconds.
+	 */
+	if (!rs->streaming && crowded(rs->h))
+		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+					      "close");
 	rs->code = code;
 	r = MHD_queue_response(rs->conn, code, resp);
 	MHD_destroy_response(resp);
@@ -531,6 +542,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		clock_gettime(CLOCK_MONOTONIC, &rs->start);
 		rs->conn = conn;
+		rs->h = h;
 		rs->req.priv = rs;
 		sanitize_bounded(method, rs->method, sizeof(rs->method));
 		sanitize_bounded(url, rs->path, sizeof(rs->path));

@@ -145,6 +145,8 @@ static int bs_init(const struct ilk_host *host, void **ret_state, char *err,
 	rc = slurm_api_init(err, errlen);
 	if (rc != ILK_OK)
 		goto fail;
+	slurm_api_version_text(msg, sizeof(msg));
+	bs_log(host, ILK_LOG_NOTICE, "libslurm: %s", msg);
 	rc = setup_munge(st, err, errlen);
 	if (rc != ILK_OK)
 		goto fail_slurm;

@@ -1,18 +1,30 @@
 /*
  * sidecar-slurm/slurm_api.c - libslurm behind a Slurm-free interface.
  *
- * The only file of the project that includes <slurm/slurm.h>.  Facts this
- * code relies on (verified against Slurm 22.05.8, see
- * shared/slurm-test-cluster.md section 4):
+ * The only file of the project that includes <slurm/slurm.h>.  Builds
+ * against Slurm 22.05 and 24.11 (tested: Debian 12 and 13) and the
+ * releases between them; what differs between releases is confined to the
+ * blocks marked "Release differences" below and to the guarded entries of
+ * slurm_api_reasons.h.  Facts this code relies on (verified against Slurm
+ * 22.05.8 and 24.11.5, see shared/slurm-test-cluster.md section 4):
  *  - slurm_init() reads the configuration and calls exit() when there is
  *    none; it contacts no daemon.
  *  - Every RPC returns SLURM_SUCCESS or SLURM_ERROR with the reason in
- *    errno (slurm_get_errno()), which is thread-local.
+ *    errno, which is thread-local.
  *  - A job environment must not be empty and a script must start with
  *    "#!"; libslurm checks neither.
  *  - A pending job can only be killed with SIGKILL.
  *  - job_state is a base state (JOB_STATE_BASE) plus flag bits;
  *    CANCELLED|COMPLETING is normal right after a kill.
+ *  - Every struct field read or written here (job_desc_msg_t,
+ *    slurm_job_info_t, node_info_t, partition_info_t, slurm_conf_t's
+ *    max_job_cnt and the message wrappers) has the same name, type and
+ *    meaning in 22.05 and 24.11, except two that 24.11 widened from
+ *    uint16_t to uint32_t: slurm_job_info_t.state_reason and
+ *    partition_info_t.flags; both are only read into wider types here.
+ *    The job state bits used are the same (24.11 dropped JOB_UPDATE_DB,
+ *    which is not used); 24.11's new node flag NODE_STATE_BLOCKED (held
+ *    by an exclusive-topology job) is a temporary state of a usable node.
  */
 #include "slurm_api.h"
 
@@ -30,14 +42,22 @@
 
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
+#include <slurm/slurm_version.h>
+
+#include "slurm_api_reasons.h"
 
 /*
- * Exported by libslurm (22.05: libslurm.so.38) but missing from its public
- * header; returns a static string.  The declaration matches Slurm's own
- * (src/common/slurm_protocol_defs.h), so a header that adds it later stays
- * compatible.
+ * Release differences (1 of 3): the error API.
+ *  - 24.11 removed slurm_get_errno(); it always returned errno.
+ *  - 23.02 removed three SLURM_PROTOCOL_SOCKET_IMPL_* codes (5000-5002);
+ *    older releases can still report them for a broken connection.
  */
-extern char *slurm_job_reason_string(enum job_state_reason inx);
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 11, 0)
+#define slurm_get_errno() (errno)
+#endif
+#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(23, 2, 0)
+#define OLD_SOCKET_ERRORS 1
+#endif
 
 #if defined(__SANITIZE_ADDRESS__) /* gcc */
 #define SLURM_API_ASAN 1
@@ -69,6 +89,8 @@ const char *__lsan_default_suppressions(void)
  * slurm_api_fini, which the contract confines to single-threaded context.
  */
 static unsigned int slurm_api_refs;
+/* slurm_init() has run in this process (see slurm_api_fini) */
+static bool slurm_api_loaded;
 
 /* Where libslurm 22.05 looks for slurm.conf when $SLURM_CONF is unset. */
 static const char *const default_conf_paths[] = {
@@ -167,9 +189,11 @@ static bool errno_is_connection(int e)
 	case SLURMCTLD_COMMUNICATIONS_SEND_ERROR:
 	case SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR:
 	case SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR:
+#ifdef OLD_SOCKET_ERRORS
 	case SLURM_PROTOCOL_SOCKET_IMPL_ZERO_RECV_LENGTH:
 	case SLURM_PROTOCOL_SOCKET_IMPL_NEGATIVE_RECV_LENGTH:
 	case SLURM_PROTOCOL_SOCKET_IMPL_NOT_ALL_DATA_SENT:
+#endif
 	case ESLURM_PROTOCOL_INCOMPLETE_PACKET:
 	case SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT:
 	case SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT:
@@ -189,10 +213,12 @@ static bool errno_is_connection(int e)
 	}
 }
 
+/* The auth plugins' block, 6000 up to the database block (24.11 added
+ * ESLURM_AUTH_EXPIRED and ..._UNABLE_TO_GENERATE_TOKEN to it). */
 static bool errno_is_auth(int e)
 {
 	return e == SLURM_PROTOCOL_AUTHENTICATION_ERROR ||
-	       (e >= ESLURM_AUTH_CRED_INVALID && e <= ESLURM_AUTH_SKIP);
+	       (e >= ESLURM_AUTH_CRED_INVALID && e < ESLURM_DB_CONNECTION);
 }
 
 /* Errors that say "not now", where a retry later is the right answer. */
@@ -349,6 +375,82 @@ static int local_conf_path(const char **ret, char *err, size_t errlen)
 	return ILK_ERR_UNAVAILABLE;
 }
 
+/*
+ * Release differences (2 of 3): which libslurm a build needs.  libslurm's
+ * API number (slurm_api_version() >> 16, also its soname) is one per Slurm
+ * release: 36 = 20.11, 37 = 21.08, 38 = 22.05, then since 23.02 one every
+ * six months (39 = 23.02, 40 = 23.11, 41 = 24.05, 42 = 24.11, 43 = 25.05).
+ * Structs and enums change with every release, so a program built against
+ * one must run with the libslurm of that release.
+ */
+static long api_of_release(unsigned int major, unsigned int minor)
+{
+	if (major >= 23)
+		return 39 + (long)(major - 23) * 2 + (minor >= 6 ? 1 : 0);
+	if (major == 22)
+		return 38;
+	if (major == 21)
+		return 37;
+	if (major == 20 && minor >= 11)
+		return 36;
+	return -1;
+}
+
+/* "YY.MM" of the Slurm release of libslurm API number api, "?" if older. */
+static void release_of_api(long api, char *dst, size_t dstlen)
+{
+	static const char *const old[] = { "20.11", "21.08", "22.05" };
+
+	if (api >= 39) {
+		long k = api - 39, yy = 23 + k / 2;
+		int mm = k % 2 ? 11 : (yy == 23 ? 2 : 5);
+
+		(void)snprintf(dst, dstlen, "%ld.%02d", yy, mm);
+	} else if (api >= 36) {
+		copy_field(dst, dstlen, old[api - 36]);
+	} else {
+		copy_field(dst, dstlen, "?");
+	}
+}
+
+int slurm_api_version_check(long built, long running, char *err,
+			    size_t errlen)
+{
+	long want = api_of_release((unsigned int)SLURM_VERSION_MAJOR(built),
+				   (unsigned int)SLURM_VERSION_MINOR(built));
+	long have = SLURM_VERSION_MAJOR(running);
+	char rel[16];
+
+	if (want < 0 || want == have)
+		return ILK_OK;
+	release_of_api(have, rel, sizeof(rel));
+	set_err(err, errlen,
+		"sidecar-slurm was built against Slurm %ld.%02ld (libslurm API "
+		"%ld) but runs with libslurm API %ld (Slurm %s): rebuild it "
+		"against the installed Slurm (a libslurm program must be "
+		"rebuilt for every Slurm major release)",
+		(long)SLURM_VERSION_MAJOR(built), (long)SLURM_VERSION_MINOR(built),
+		want, have, rel);
+	return ILK_ERR_UNAVAILABLE;
+}
+
+void slurm_api_version_text(char *buf, size_t buflen)
+{
+	long running = slurm_api_version();
+	char rel[16];
+
+	release_of_api(SLURM_VERSION_MAJOR(running), rel, sizeof(rel));
+	set_err(buf, buflen,
+		"built against Slurm %d.%02d.%d, running libslurm API "
+		"%ld.%ld.%ld (Slurm %s)",
+		SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
+		SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+		SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER),
+		(long)SLURM_VERSION_MAJOR(running),
+		(long)SLURM_VERSION_MINOR(running),
+		(long)SLURM_VERSION_MICRO(running), rel);
+}
+
 int slurm_api_init(char *err, size_t errlen)
 {
 	const char *conf;
@@ -358,20 +460,41 @@ int slurm_api_init(char *err, size_t errlen)
 		slurm_api_refs++;
 		return ILK_OK;
 	}
+	rc = slurm_api_version_check(SLURM_VERSION_NUMBER, slurm_api_version(),
+				     err, errlen);
+	if (rc != ILK_OK)
+		return rc;
 	rc = local_conf_path(&conf, err, errlen);
 	if (rc != ILK_OK)
 		return rc;
-	slurm_init(NULL);
+	if (!slurm_api_loaded)
+		slurm_init(NULL);
+	slurm_api_loaded = true;
 	slurm_api_refs = 1;
 	return ILK_OK;
 }
+
+/*
+ * Release differences (3 of 3): after slurm_fini(), libslurm 24.11 crashes in the
+ * next slurm_init() (tested: 24.11.5; 22.05 initialises again fine).  So
+ * the configuration is loaded once per process and, from 23.02 on (the
+ * releases in between are untested), kept until exit when the last user
+ * goes; a later slurm_api_init() reuses it.
+ */
+#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(23, 2, 0)
+#define SLURM_FINI_THEN_INIT_OK 1
+#endif
 
 void slurm_api_fini(void)
 {
 	if (slurm_api_refs == 0)
 		return;
-	if (--slurm_api_refs == 0)
-		slurm_fini();
+	if (--slurm_api_refs > 0)
+		return;
+#ifdef SLURM_FINI_THEN_INIT_OK
+	slurm_fini();
+	slurm_api_loaded = false;
+#endif
 }
 
 int slurm_api_submit(const struct ilk_job_spec *spec,
@@ -554,15 +677,35 @@ static int decode_exit(uint32_t raw, uint32_t base)
 	return code;
 }
 
-/* Slurm's reason text for a job, "" for WAIT_NO_REASON. */
-static const char *reason_text(const slurm_job_info_t *j)
+const char *slurm_api_reason_name(unsigned int reason)
+{
+	if (reason >= ARRAY_SIZE(job_reason_names))
+		return NULL;
+	return job_reason_names[reason];
+}
+
+unsigned int slurm_api_reason_count(void)
+{
+	return (unsigned int)ARRAY_SIZE(job_reason_names);
+}
+
+/*
+ * Slurm's reason text for a job, "" for WAIT_NO_REASON, "Reason<N>" for a
+ * number this build does not know (buf holds it).
+ */
+static const char *reason_text(const slurm_job_info_t *j, char *buf,
+			       size_t buflen)
 {
 	const char *s;
 
 	if (j->state_reason == WAIT_NO_REASON)
 		return "";
-	s = slurm_job_reason_string((enum job_state_reason)j->state_reason);
-	return s ? s : "";
+	s = slurm_api_reason_name(j->state_reason);
+	if (s)
+		return s;
+	(void)snprintf(buf, buflen, "Reason%" PRIu32,
+		       (uint32_t)j->state_reason);
+	return buf;
 }
 
 /*
@@ -641,6 +784,7 @@ static void fill_info(const slurm_job_info_t *j, struct ilk_job_info *out)
 	uint32_t base = j->job_state & JOB_STATE_BASE;
 	const char *name = "UNKNOWN";
 	const char *reason;
+	char rbuf[32];
 
 	memset(out, 0, sizeof(*out));
 	out->struct_size = sizeof(*out);
@@ -657,7 +801,7 @@ static void fill_info(const slurm_job_info_t *j, struct ilk_job_info *out)
 	case ILK_JOB_PENDING:
 	case ILK_JOB_UNKNOWN:
 		/* start_time is the scheduler's estimate here */
-		format_reason(out->reason, sizeof(out->reason), reason_text(j),
+		format_reason(out->reason, sizeof(out->reason), reason_text(j, rbuf, sizeof(rbuf)),
 			      j->state_desc);
 		break;
 	case ILK_JOB_RUNNING:
@@ -679,7 +823,8 @@ static void fill_info(const slurm_job_info_t *j, struct ilk_job_info *out)
 		 * while pending keeps its stale waiting reason
 		 * ("Resources"), so the other ends use the base state.
 		 */
-		reason = base == JOB_FAILED ? reason_text(j) : "";
+		reason = base == JOB_FAILED ? reason_text(j, rbuf, sizeof(rbuf))
+					    : "";
 		if (!*reason && base < ARRAY_SIZE(base_end_reasons) &&
 		    base_end_reasons[base])
 			reason = base_end_reasons[base];
@@ -977,6 +1122,7 @@ static void add_node(const node_info_t *n, struct ilk_capacity *cap)
 {
 	uint64_t cpus = n->cpus;
 
+	/* cpus_efctv appeared in 22.05 (no release difference since) */
 #if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(22, 5, 0)
 	/* cpus minus the ones reserved by CoreSpecCount/CpuSpecList */
 	if (n->cpus_efctv > 0)

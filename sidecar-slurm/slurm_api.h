@@ -108,8 +108,43 @@ struct slurm_api_auth {
 int slurm_api_init(char *err, size_t errlen);
 
 /*
+ * slurm_api_version_check - is a build against Slurm release `built` (a
+ * SLURM_VERSION_NUMBER, 0xYYMMmm) usable with the libslurm whose
+ * slurm_api_version() is `running` (API number << 16)?  libslurm's API
+ * number changes with every Slurm major release (38 = 22.05 ... 42 =
+ * 24.11, see slurm_api.c), and so do its structs.  ILK_OK when they agree
+ * (or the build's release predates the known numbers); else
+ * ILK_ERR_UNAVAILABLE and a sentence that says to rebuild.  Pure: no RPC,
+ * no state.  slurm_api_init() calls it with the build's and the loaded
+ * library's numbers before anything else.
+ */
+int slurm_api_version_check(long built, long running, char *err,
+			    size_t errlen);
+
+/*
+ * slurm_api_version_text - one line for the log: the Slurm release this
+ * file was built against and the libslurm API (and release) in use, e.g.
+ * "built against Slurm 24.11.5, running libslurm API 42.0.0 (Slurm
+ * 24.11)".  Always NUL terminated.
+ */
+void slurm_api_version_text(char *buf, size_t buflen);
+
+/*
+ * slurm_api_reason_name - Slurm's name of job state reason number reason
+ * (enum job_state_reason of the release this file was built against), as
+ * squeue prints it: "Priority", "Resources", "NonZeroExitCode"; NULL for a
+ * number this build does not know.  slurm_api_reason_count() is one more
+ * than the highest number in the table (entries may be NULL).  For the
+ * unit test of the table; jobs report these names in ilk_job_info.reason.
+ */
+const char *slurm_api_reason_name(unsigned int reason);
+unsigned int slurm_api_reason_count(void);
+
+/*
  * slurm_api_fini - drop one reference taken by slurm_api_init(); the last
- * one releases libslurm's configuration.  Single-threaded context only.
+ * one releases libslurm's configuration with Slurm 22.05, while later
+ * releases keep it until the process exits (libslurm 24.11 cannot be
+ * initialised again after slurm_fini()).  Single-threaded context only.
  * Calling it without a matching successful init does nothing.
  */
 void slurm_api_fini(void);

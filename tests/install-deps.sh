@@ -1,15 +1,33 @@
 #!/bin/bash
-# install-deps.sh - install the Debian 12 packages needed to build and test
-# interlink-c (compilers, libraries, a real Slurm + munge for the integration
-# suite, openssl for the test PKI, bubblewrap for the fake container runtime).
+# install-deps.sh - install the Debian 12 (or 13) packages needed to build
+# and test interlink-c (compilers, libraries, a real Slurm + munge for the
+# integration suite, openssl for the test PKI, bubblewrap for the fake
+# container runtime).
+#
+# install-deps.sh --list [CODENAME] prints the package list for CODENAME
+# (bookworm, trixie; default: this machine's) and installs nothing; the
+# Debian 13 root of `make check-matrix` is made from that list.
 #
 # Idempotent and fast: one dpkg-query call decides what is missing; apt-get
 # runs only when something is. Must run as root when anything is missing.
 # apt-get's output goes to a log that is shown only if it fails.
 set -euo pipefail
 
+codename=
+if [[ ${1:-} == --list ]]; then
+	codename=${2:-}
+fi
+if [[ -z $codename && -r /etc/os-release ]]; then
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+fi
+# libFuzzer's runtime comes with the release's default clang
+case $codename in
+trixie) clang_rt=libclang-rt-19-dev ;;
+*) clang_rt=libclang-rt-14-dev ;;
+esac
+
 pkgs=(
-	build-essential pkg-config make gcc clang libclang-rt-14-dev jq python3
+	build-essential pkg-config make gcc clang "$clang_rt" jq python3
 	libmicrohttpd-dev libgnutls28-dev libcjson-dev libcurl4-openssl-dev
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
@@ -17,6 +35,11 @@ pkgs=(
 )
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
+
+if [[ ${1:-} == --list ]]; then
+	printf '%s\n' "${pkgs[@]}"
+	exit 0
+fi
 
 # Packages whose status is "install ok installed" (abbrev "ii").
 declare -A have=()

@@ -179,7 +179,7 @@ out=$(curl -sv -o /dev/null "${VK_CURL_ARGS[@]}" -X POST "$GWS_URL/pinglink" \
 	"${VK_CURL_ARGS[@]}" -H "Authorization: Bearer $VK_TOKEN" -X POST \
 	"$GWS_URL/pinglink" 2>&1)
 check_match "HTTP/1.1 keep-alive: the second call reuses the connection" \
-	'Re-using existing connection' "$out"
+	'Re-using existing (https?: )?connection' "$out"
 port=${GWS_URL##*:}
 clients=()
 for _ in 1 2 3 4 5; do # calls whose client never closes its connection

@@ -33,6 +33,7 @@
 
 #include "backend_slurm.h"
 #include "ilk_plugin.h"
+#include "slurm_api.h"
 
 #define MAX_JOBS 256
 #define N_POLL_JOBS 50
@@ -450,6 +451,25 @@ static void check_kill9(void)
 	ok(info.exit_code == 137,
 	   "kill9: exit 137 after SIGKILL (got %d %s, reason '%s')",
 	   info.exit_code, info.state, info.reason);
+	/*
+	 * Slurm 23.02 added FAIL_SIGNAL: 24.11 says "RaisedSignal:9(Killed)"
+	 * where 22.05 said "JobLaunchFailure".
+	 */
+	{
+		char v[256];
+		int major = 0, minor = 0;
+		const char *want;
+
+		slurm_api_version_text(v, sizeof(v));
+		(void)sscanf(v, "built against Slurm %d.%d", &major, &minor);
+		want = major * 100 + minor >= 2302 ? "RaisedSignal:9"
+						   : "JobLaunchFailure";
+		ok(strcmp(info.state, "FAILED") == 0 &&
+			   strncmp(info.reason, want, strlen(want)) == 0,
+		   "kill9: FAILED, reason '%s...' on Slurm %d.%02d (got %s, "
+		   "'%s')",
+		   want, major, minor, info.state, info.reason);
+	}
 }
 
 /*

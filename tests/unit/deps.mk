@@ -28,8 +28,11 @@ UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c 
 UNIT_DEPS_test_upstream  := interlink-api/upstream.c interlink-api/transform.c \
                             common/httpd.c common/buf.c common/text.c \
                             common/fsutil.c common/log.c proto/wire.c
+UNIT_DEPS_test_slurm_api := sidecar-slurm/slurm_api.c
+# Libraries beyond $(LIBS) and cmocka
+UNIT_LIBS_test_slurm_api := $(SLURM_LIBS) -ldl
 
 .SECONDEXPANSION:
 $(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(CMOCKA)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(UNIT_LIBS_$*) $(CMOCKA)
