@@ -102,6 +102,11 @@ $(BIN)/tests/bench_client: $(call obj,tests/bench_client.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $$(pkg-config --libs libcurl) -lm
 
+# `make bench`'s reference: libslurm submits and `sbatch` forks
+$(BIN)/tests/bench_submit: $(call obj,tests/bench_submit.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(SLURM_LIBS) -lm
+
 unit: $(UNIT_TESTS)
 	@UNIT_ONLY=1 bash tests/run-tests.sh $(BIN)
 
@@ -114,7 +119,8 @@ demo: deps
 	@bash examples/demo.sh $(BIN)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BIN)/tests/bench_client $(TEST_BINS)
+	@$(MAKE) --no-print-directory all $(BIN)/tests/bench_client \
+		$(BIN)/tests/bench_submit $(TEST_BINS)
 	@bash tests/bench.sh $(BIN)
 
 # SIGKILL loops against real daemons and Slurm (long; figures in README)
