@@ -14,6 +14,7 @@ UNIT_DEPS_test_probes    := sidecar-slurm/probes.c sidecar-slurm/jobscript.c \
                             proto/wire.c common/fsutil.c
 UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c common/strmap.c \
                             common/log.c common/text.c
+UNIT_DEPS_test_poller    := sidecar-slurm/poller.c common/strmap.c common/log.c
 UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/buf.c \
                             proto/wire.c
 UNIT_DEPS_test_volumes   := sidecar-slurm/volumes.c common/fsutil.c \
