@@ -64,7 +64,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check unit demo bench soak fuzz clean help
+.PHONY: all deps install check unit demo bench bench-scale soak fuzz clean help
 all: $(BINS)
 
 deps:
@@ -122,6 +122,11 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BIN)/tests/bench_client \
 		$(BIN)/tests/bench_submit $(TEST_BINS)
 	@bash tests/bench.sh $(BIN)
+
+# 1k/5k/10k pending pods: RSS, idle CPU, refresh and VK pass cost
+bench-scale: deps
+	@$(MAKE) --no-print-directory all $(BIN)/tests/bench_client
+	@BENCH_SCALE=1 bash tests/bench.sh $(BIN)
 
 # SIGKILL loops against real daemons and Slurm (long; figures in README)
 soak: deps

@@ -1,5 +1,7 @@
 #!/bin/bash
 # bench.sh BUILD_DIR - `make bench`: numbers, not a test.
+# (BENCH_SCALE=1, `make bench-scale`: the same set-up, then
+# tests/bench-scale.sh instead of what follows.)
 #
 # Sets up what tests/run-tests.sh sets up (a throwaway Slurm cluster from
 # tests/slurm-cluster.sh and a PKI from tests/gen-certs.sh in a temp dir),
@@ -116,6 +118,8 @@ chmod 1777 "$T/work"
 
 echo "== set-up: Slurm cluster, PKI, sidecar-slurm, interlink-api"
 cluster_up=1
+# `make bench-scale`: room for 10,000 pods and more
+[[ -z ${BENCH_SCALE:-} ]] || export SLURM_TEST_EXTRA_CONF=MaxJobCount=50000
 env --default-signal=INT,QUIT "$src/tests/slurm-cluster.sh" start "$T/slurm" \
 	>"$T/cluster.env" 2>"$T/cluster.log" </dev/null &
 cluster_pid=$!
@@ -225,6 +229,14 @@ pod_bodies() {
 # the gateway's status table batching, from its debug log
 refreshed_all() { grep -q "refresh: $N_PODS pods in" "$GW_DIR/gateway.log"; }
 no_jobs() { [[ -z $(squeue -h -t PD,R,CG,CF -o %i 2>/dev/null) ]]; }
+
+if [[ -n ${BENCH_SCALE:-} ]]; then
+	scontrol create PartitionName=held Nodes=ALL State=DOWN MaxTime=INFINITE \
+		>/dev/null 2>&1 || die "cannot create the DOWN partition 'held'"
+	# shellcheck source=tests/bench-scale.sh
+	. "$src/tests/bench-scale.sh"
+	exit 0
+fi
 
 # ---- 3. /pinglink ----------------------------------------------------------
 
