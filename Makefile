@@ -32,7 +32,7 @@ LIBS       := $(PKG_LIBS) -lm
 
 COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/text.c \
               common/conf.c common/yamljson.c common/httpd.c \
-              common/strmap.c common/daemon.c
+              common/strmap.c common/daemon.c common/memtrim.c
 PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \

@@ -2,7 +2,7 @@
 UNIT_DEPS_test_wire     := proto/wire.c
 UNIT_DEPS_test_yamljson := common/yamljson.c
 UNIT_DEPS_test_common   := common/buf.c common/text.c common/fsutil.c common/strmap.c \
-                           common/conf.c common/yamljson.c common/log.c
+                           common/conf.c common/yamljson.c common/log.c common/memtrim.c
 UNIT_DEPS_test_ilctl_pod := interlink-api/ilctl_pod.c interlink-api/ilctl_util.c \
                             common/yamljson.c common/buf.c common/text.c \
                             proto/wire.c
@@ -24,7 +24,7 @@ UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
 UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c \
                             interlink-api/auth.c \
                             interlink-api/metrics.c common/buf.c common/text.c \
-                            common/log.c proto/wire.c
+                            common/log.c common/memtrim.c proto/wire.c
 
 .SECONDEXPANSION:
 $(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))
