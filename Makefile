@@ -73,7 +73,7 @@ LIBS       := $(PKG_LIBS) $(MUNGE_LIBS) -lm $(LDLIBS)
 
 COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/safefs.c common/text.c \
               common/conf.c common/yamljson.c common/httpd.c \
-              common/strmap.c common/daemon.c
+              common/strmap.c common/daemon.c common/memtrim.c
 PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \
@@ -105,7 +105,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check check-matrix unit demo bench soak fuzz clean help
+.PHONY: all deps install check check-matrix unit demo bench bench-scale soak fuzz clean help
 all: $(BINS)
 
 deps:
@@ -143,6 +143,11 @@ $(BIN)/tests/bench_client: $(call obj,tests/bench_client.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $$(pkg-config --libs libcurl) -lm
 
+# `make bench`'s reference: libslurm submits and `sbatch` forks
+$(BIN)/tests/bench_submit: $(call obj,tests/bench_submit.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(SLURM_LIBS) -lm
+
 unit: $(UNIT_TESTS)
 	@UNIT_ONLY=1 bash tests/run-tests.sh $(BIN)
 
@@ -160,8 +165,14 @@ demo: deps
 	@bash examples/demo.sh $(BIN)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BIN)/tests/bench_client $(TEST_BINS)
+	@$(MAKE) --no-print-directory all $(BIN)/tests/bench_client \
+		$(BIN)/tests/bench_submit $(TEST_BINS)
 	@bash tests/bench.sh $(BIN)
+
+# 1k/5k/10k pending pods: RSS, idle CPU, refresh and VK pass cost
+bench-scale: deps
+	@$(MAKE) --no-print-directory all $(BIN)/tests/bench_client
+	@BENCH_SCALE=1 bash tests/bench.sh $(BIN)
 
 # SIGKILL loops against real daemons and Slurm (long; figures in README)
 soak: deps

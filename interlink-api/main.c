@@ -19,6 +19,7 @@
 #include "gateway.h"
 #include "ilk_plugin.h"
 #include "log.h"
+#include "memtrim.h"
 #include "text.h"
 
 static void usage(FILE *f)
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int rc;
 
+	memtrim_setup();
 	log_set_ident("interlink-api");
 	rc = daemon_parse_args(argc, argv, "interlink-api", ILK_VERSION, usage,
 			       &args);

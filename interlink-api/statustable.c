@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "log.h"
+#include "memtrim.h"
 #include "podjson.h"
 #include "text.h"
 
@@ -49,6 +50,7 @@ struct statustable {
 	double interval;
 	pthread_t thread;
 	bool running;
+	size_t trim_mark; /* pods held at most since the last trim */
 };
 
 static double now_mono(void)
@@ -407,8 +409,12 @@ static void refresh(struct statustable *t, bool full, uint64_t gen)
 	t->last_code = code;
 	snprintf(t->last_err, sizeof(t->last_err), "%s", err);
 	t->finished = gen;
+	pods = t->count;
 	pthread_cond_broadcast(&t->done);
 	pthread_mutex_unlock(&t->lock);
+	/* after many deletes, the freed entries' pages go back (this
+	 * thread alone touches trim_mark) */
+	(void)memtrim_after_drop(pods, &t->trim_mark);
 }
 
 static void *refresher(void *arg)

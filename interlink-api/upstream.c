@@ -334,21 +334,32 @@ struct upstream_stream {
 	CURLcode result;
 };
 
-/* Drive the transfer for at most wait_ms; sets done at the end. */
+/*
+ * Move the transfer on: what has arrived is taken at once; only when
+ * nothing has, wait up to wait_ms for the socket and take what came
+ * then.  (Waiting after data had arrived held every chunk back until
+ * the next one, or the timeout.)
+ */
 static int stream_pump(struct upstream_stream *s, int wait_ms)
 {
 	int running = 0, n;
 	CURLMsg *m;
 
-	if (curl_multi_perform(s->multi, &running) != CURLM_OK)
-		return -1;
-	while ((m = curl_multi_info_read(s->multi, &n)))
-		if (m->msg == CURLMSG_DONE) {
-			s->done = true;
-			s->result = m->data.result;
-		}
-	if (!s->done && running && wait_ms > 0)
+	for (int round = 0; round < 2; round++) {
+		size_t had = s->data.len;
+
+		if (curl_multi_perform(s->multi, &running) != CURLM_OK)
+			return -1;
+		while ((m = curl_multi_info_read(s->multi, &n)))
+			if (m->msg == CURLMSG_DONE) {
+				s->done = true;
+				s->result = m->data.result;
+			}
+		if (s->done || !running || wait_ms <= 0 ||
+		    s->data.len > had || round == 1)
+			break;
 		curl_multi_poll(s->multi, NULL, 0, wait_ms, NULL);
+	}
 	return 0;
 }
 

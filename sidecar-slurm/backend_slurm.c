@@ -9,11 +9,13 @@
  */
 #include "backend_slurm.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "munge_check.h"
 #include "slurm_api.h"
@@ -25,7 +27,15 @@
 	((p)->struct_size >=                                                   \
 	 offsetof(type, field) + sizeof(((type *)0)->field))
 
-/* Everything is set by init and read-only afterwards. */
+/*
+ * A successful ping answers the pings of the next PING_CACHE_MS without
+ * asking slurmctld or munged again (a failure is never kept): a VK, a
+ * gateway and ilctl pinging at once cost one check.  A controller that
+ * goes down is seen at most this much later.
+ */
+#define PING_CACHE_MS 1000
+
+/* Set by init and read-only afterwards, but for the two caches. */
 struct backend_slurm {
 	const struct ilk_host *host; /* borrowed until fini */
 	char *partition;             /* Partition from the config, or NULL */
@@ -33,7 +43,23 @@ struct backend_slurm {
 	/* munged's socket for ping: AuthInfo's, else $MUNGE_SOCKET, else ""
 	 * (libmunge's default) */
 	char munge_socket[SLURM_API_PATH_MAX];
+	/* the last job list, for "changed since?" polls */
+	pthread_mutex_t poll_lock;
+	struct slurm_api_cache *poll_cache;
+	/* the last ping's answers */
+	pthread_mutex_t ping_lock;
+	struct slurm_api_cache *ping_cache;
+	struct ilk_capacity ping_cap;
+	double ping_at; /* monotonic ms of ping_cap; 0: none */
 };
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -84,6 +110,10 @@ static void state_free(struct backend_slurm *st)
 	if (!st)
 		return;
 	free(st->partition);
+	slurm_api_cache_free(st->poll_cache);
+	slurm_api_cache_free(st->ping_cache);
+	pthread_mutex_destroy(&st->poll_lock);
+	pthread_mutex_destroy(&st->ping_lock);
 	free(st);
 }
 
@@ -130,7 +160,14 @@ static int bs_init(const struct ilk_host *host, void **ret_state, char *err,
 		return ILK_ERR_INVALID;
 	}
 	st = calloc(1, sizeof(*st));
-	if (!st) {
+	if (st) {
+		pthread_mutex_init(&st->poll_lock, NULL);
+		pthread_mutex_init(&st->ping_lock, NULL);
+		st->poll_cache = slurm_api_cache_new();
+		st->ping_cache = slurm_api_cache_new();
+	}
+	if (!st || !st->poll_cache || !st->ping_cache) {
+		state_free(st);
 		set_err(err, errlen, "%s: out of memory", BACKEND_NAME);
 		return ILK_ERR_NOMEM;
 	}
@@ -277,7 +314,13 @@ static int bs_poll(void *state, ilk_job_visit_fn visit, void *ctx,
 			BACKEND_NAME);
 		return ILK_ERR_INVALID;
 	}
-	return slurm_api_poll(visit, ctx, err, errlen);
+	struct backend_slurm *st = state;
+	int rc;
+
+	pthread_mutex_lock(&st->poll_lock);
+	rc = slurm_api_poll_since(st->poll_cache, visit, ctx, err, errlen);
+	pthread_mutex_unlock(&st->poll_lock);
+	return rc;
 }
 
 /*
@@ -317,36 +360,52 @@ static int bs_ping(void *state, struct ilk_capacity *ret, char *err,
 		   size_t errlen)
 {
 	struct backend_slurm *st = state;
-	struct slurm_api_ctl ctl;
 	struct ilk_capacity cap;
-	int rc;
+	double now;
+	int rc = ILK_OK;
 
 	if (!st || !ret || ret->struct_size < sizeof(size_t)) {
 		set_err(err, errlen, "%s: ping called without a result",
 			BACKEND_NAME);
 		return ILK_ERR_INVALID;
 	}
+	pthread_mutex_lock(&st->ping_lock);
+	now = mono_ms();
+	if (st->ping_at > 0 && now - st->ping_at < PING_CACHE_MS) {
+		cap = st->ping_cap;
+		goto out;
+	}
+	st->ping_at = 0;
 	/*
 	 * munged first: it takes a millisecond and names the real cause,
 	 * where libslurm would retry for 2 s and then only say "Protocol
 	 * authentication error".
 	 */
-	if (st->check_munge && munge_check(st->munge_socket, err, errlen) != 0)
-		return ILK_ERR_UNAVAILABLE;
-	rc = slurm_api_controller(&ctl, err, errlen);
+	if (st->check_munge &&
+	    munge_check(st->munge_socket, err, errlen) != 0) {
+		rc = ILK_ERR_UNAVAILABLE;
+		goto out;
+	}
+	/* the configuration, partitions and nodes, each "changed since?";
+	 * a capacity slurmctld cannot tell is 0, "unknown", and the
+	 * sidecar then reports none */
+	rc = slurm_api_capacity_since(st->ping_cache, st->partition, &cap,
+				      err, errlen);
 	if (rc != ILK_OK)
-		return rc;
-	/* slurmctld answered: usable even if its capacity is not known
-	 * now; 0 means "unknown" and the sidecar then reports none */
-	if (slurm_api_capacity(st->partition, &cap, err, errlen) != ILK_OK)
-		memset(&cap, 0, sizeof(cap));
+		goto out;
 	/*
 	 * MaxJobCount is the number of jobs slurmctld holds at once, the
 	 * site's hard bound on pods; pending ones just queue.
 	 */
-	cap.pods = ctl.max_jobs ? ctl.max_jobs : cap.cpus;
-	copy_out(ret, ret->struct_size, &cap, sizeof(cap));
-	return ILK_OK;
+	if (!cap.pods)
+		cap.pods = cap.cpus;
+	st->ping_cap = cap;
+	st->ping_at = mono_ms();
+out:
+	pthread_mutex_unlock(&st->ping_lock);
+	if (rc == ILK_OK)
+		copy_out(ret, ret->struct_size, &cap, sizeof(cap));
+	return rc;
 }
 
 static const struct ilk_backend_ops backend_slurm_ops = {

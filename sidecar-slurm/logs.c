@@ -4,16 +4,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "fsutil.h"
 
+/*
+ * A follow waits for the log to grow on inotify where the file system
+ * tells of writes (local ones), and checks every FOLLOW_POLL_MS anyway:
+ * on a shared file system (NFS, Lustre, GPFS, ...) the writer is on
+ * another host, inotify hears nothing and the check is the only wake-up.
+ */
 #define FOLLOW_POLL_MS 200
 #define TAIL_WINDOW (1u << 20) /* bytes read back per step to find lines */
 
@@ -21,6 +30,7 @@
 
 struct follow {
 	int fd;             /* -1 until the log file exists */
+	int ino_fd;         /* inotify on fd; -1 none (yet), -2 not usable */
 	char out_path[PATH_MAX];
 	char status_path[PATH_MAX];
 	off_t pos;          /* next byte to read */
@@ -102,6 +112,80 @@ static void sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/* Is fd on a file system whose writers may be other hosts? */
+static bool on_shared_fs(int fd)
+{
+	static const unsigned long shared[] = {
+		0x6969,     /* NFS */
+		0x0bd00bd0, /* Lustre */
+		0x47504653, /* GPFS */
+		0x00c36400, /* Ceph */
+		0x19830326, /* BeeGFS */
+		0x65735546, /* FUSE */
+		0xff534d42, /* CIFS */
+		0xfe534d42, /* SMB2 */
+		0x517b,     /* SMB */
+		0x01021997, /* 9p */
+		0x5346414f, /* AFS */
+		0x73757245, /* Coda */
+		0x013111a8, /* IBRIX */
+		0xaad7aaea, /* Panasas */
+	};
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return true;
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if ((unsigned long)sfs.f_type == shared[i])
+			return true;
+	return false;
+}
+
+/*
+ * Watch the open log (its inode, through /proc/self/fd: no path of the
+ * tenant's is resolved again) for writes; -2 when inotify cannot help.
+ */
+static void watch_log(struct follow *f)
+{
+	char path[64];
+
+	if (f->fd < 0 || f->ino_fd != -1)
+		return;
+	f->ino_fd = -2;
+	if (on_shared_fs(f->fd))
+		return;
+	f->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (f->ino_fd < 0) { /* e.g. max_user_instances reached */
+		f->ino_fd = -2;
+		return;
+	}
+	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
+	if (inotify_add_watch(f->ino_fd, path,
+			      IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB |
+				      IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+		(void)close(f->ino_fd);
+		f->ino_fd = -2;
+	}
+}
+
+/* Wait until the log is written to, or FOLLOW_POLL_MS. */
+static void wait_for_more(struct follow *f)
+{
+	struct pollfd pfd;
+	char ev[4096];
+
+	watch_log(f);
+	if (f->ino_fd < 0) {
+		sleep_ms(FOLLOW_POLL_MS);
+		return;
+	}
+	pfd.fd = f->ino_fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, FOLLOW_POLL_MS) > 0)
+		while (read(f->ino_fd, ev, sizeof(ev)) > 0)
+			; /* any event will do: drain them all */
 }
 
 /*
@@ -212,7 +296,7 @@ static ssize_t follow_read(void *arg, char *out, size_t max)
 		    (f->alive && !f->alive(f->ctx)))
 			f->final_read = true;
 		else
-			sleep_ms(FOLLOW_POLL_MS);
+			wait_for_more(f);
 		if (f->fd < 0)
 			(void)open_log(f, 0); /* not there yet: next time */
 		if (!f->final_read)
@@ -236,6 +320,8 @@ static void follow_free(void *arg)
 
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->ino_fd >= 0)
+		close(f->ino_fd);
 	buf_done(&f->line);
 	buf_done(&f->pending);
 	if (f->free_ctx)
@@ -256,6 +342,7 @@ int logs_reply(struct httpd_request *req, const char *out_path,
 		return httpd_reply_text(req, 503, "out of memory");
 	}
 	f->fd = -1;
+	f->ino_fd = -1;
 	f->alive = alive;
 	f->ctx = ctx;
 	f->free_ctx = free_ctx;

@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
+#include "memtrim.h"
 #include "sidecar.h"
 #include "text.h"
 
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int rc = 1;
 
+	memtrim_setup();
 	log_set_ident("sidecar-slurm");
 	rc = daemon_parse_args(argc, argv, "sidecar-slurm", ILK_VERSION, usage,
 			       &args);

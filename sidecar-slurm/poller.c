@@ -41,6 +41,15 @@ struct poller {
 	struct snapshot cur;
 	time_t cur_time;    /* when cur was taken (monotonic seconds) */
 	uint64_t generation;
+	uint64_t started;   /* polls begun */
+	struct timespec last_end; /* when the last poll ended (monotonic) */
+	/* jobs submitted since the poll that will first see them began */
+	struct recent {
+		char job_id[ILK_JOB_ID_MAX];
+		uint64_t seq;   /* polls begun when it was noted */
+		int64_t submit_time;
+	} *recent;
+	size_t n_recent, cap_recent;
 };
 
 void ilk_job_info_copy(struct ilk_job_info *dst,
@@ -113,8 +122,13 @@ static void poll_once(struct poller *p)
 	char err[256] = "";
 	int r;
 
+	uint64_t seq;
+
 	if (!p->ops->poll) /* the backend cannot list jobs: query each */
 		return;
+	pthread_mutex_lock(&p->lock);
+	seq = ++p->started;
+	pthread_mutex_unlock(&p->lock);
 	r = p->ops->poll(p->bstate, visit, &s, err, sizeof(err));
 	if (r == ILK_OK && !s.oom && snapshot_index(&s) < 0)
 		s.oom = true;
@@ -140,9 +154,28 @@ static void poll_once(struct poller *p)
 	p->ok = true;
 	p->error[0] = '\0';
 	p->generation++;
+	/* this snapshot is the truth on every job noted before it began */
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < p->n_recent; i++)
+			if (p->recent[i].seq >= seq)
+				p->recent[k++] = p->recent[i];
+		p->n_recent = k;
+	}
 	pthread_mutex_unlock(&p->lock);
 	if (p->after)
 		p->after(p->ctx, p);
+}
+
+static void add_ms(struct timespec *ts, int64_t ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
 }
 
 static void *run(void *arg)
@@ -150,19 +183,21 @@ static void *run(void *arg)
 	struct poller *p = arg;
 
 	for (;;) {
-		struct timespec ts;
+		struct timespec ts, gap;
 
 		/* no pod with a live job: spare slurmctld the whole job list */
 		if (!p->need || p->need(p->ctx) || !p->generation)
 			poll_once(p);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += p->interval_ms / 1000;
-		ts.tv_nsec += (p->interval_ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		gap = ts;
+		add_ms(&ts, p->interval_ms);
+		add_ms(&gap, p->interval_ms < POLLER_KICK_GAP_MS ?
+				     p->interval_ms : POLLER_KICK_GAP_MS);
 		pthread_mutex_lock(&p->lock);
+		/* a kick right after a poll waits for the gap: kicks coalesce */
+		while (!p->stop && pthread_cond_timedwait(&p->cond, &p->lock,
+							  &gap) != ETIMEDOUT)
+			;
 		while (!p->stop && !p->kicked)
 			if (pthread_cond_timedwait(&p->cond, &p->lock, &ts) ==
 			    ETIMEDOUT)
@@ -192,7 +227,14 @@ struct poller *poller_start(const struct ilk_backend_ops *ops, void *bstate,
 	p->ctx = ctx;
 	snprintf(p->error, sizeof(p->error), "no status poll yet");
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&p->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	if (pthread_create(&p->thread, NULL, run, p) != 0) {
 		pthread_mutex_destroy(&p->lock);
 		pthread_cond_destroy(&p->cond);
@@ -212,6 +254,7 @@ void poller_stop(struct poller *p)
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
 	snapshot_done(&p->cur);
+	free(p->recent);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(p);
@@ -223,6 +266,50 @@ void poller_kick(struct poller *p)
 	p->kicked = true;
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+}
+
+void poller_note_submitted(struct poller *p, const char *job_id)
+{
+	struct recent *r;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->n_recent == p->cap_recent && p->cap_recent < POLLER_RECENT_MAX) {
+		size_t cap = p->cap_recent ? p->cap_recent * 2 : 64;
+		struct recent *nv = realloc(p->recent, cap * sizeof(*nv));
+
+		if (nv) {
+			p->recent = nv;
+			p->cap_recent = cap;
+		}
+	}
+	if (p->n_recent < p->cap_recent) {
+		r = &p->recent[p->n_recent++];
+		snprintf(r->job_id, sizeof(r->job_id), "%s", job_id);
+		r->seq = p->started;
+		r->submit_time = (int64_t)time(NULL);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* A job noted by poller_note_submitted and not yet polled: PENDING. */
+static bool recent_lookup(const struct poller *p, const char *job_id,
+			  struct ilk_job_info *ret)
+{
+	for (size_t i = p->n_recent; i-- > 0;) {
+		const struct recent *r = &p->recent[i];
+
+		if (strcmp(r->job_id, job_id) != 0)
+			continue;
+		memset(ret, 0, sizeof(*ret));
+		ret->struct_size = sizeof(*ret);
+		snprintf(ret->job_id, sizeof(ret->job_id), "%s", r->job_id);
+		ret->phase = ILK_JOB_PENDING;
+		ret->exit_code = -1;
+		ret->submit_time = r->submit_time;
+		snprintf(ret->state, sizeof(ret->state), "PENDING");
+		return true;
+	}
+	return false;
 }
 
 int poller_lookup(struct poller *p, const char *job_id,
@@ -240,7 +327,7 @@ int poller_lookup(struct poller *p, const char *job_id,
 		hit = strmap_get(&p->cur.by_id, job_id);
 		if (hit)
 			*ret = *hit;
-		r = hit ? 0 : -ENOENT;
+		r = hit || recent_lookup(p, job_id, ret) ? 0 : -ENOENT;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return r;

@@ -25,8 +25,23 @@ struct poller *poller_start(const struct ilk_backend_ops *ops, void *bstate,
 			    int64_t interval_ms, poller_need_fn need,
 			    poller_after_fn after, void *ctx);
 void poller_stop(struct poller *p);
-/* Poll again now instead of waiting for the interval. */
+/*
+ * Poll again soon instead of waiting for the interval.  Kicks coalesce:
+ * any number of them before the next poll begins cause one, and a kicked
+ * poll starts no sooner than POLLER_KICK_GAP_MS after the last one ended.
+ */
+#define POLLER_KICK_GAP_MS 100
 void poller_kick(struct poller *p);
+
+/*
+ * A job was just submitted: until a poll that began after this call has
+ * answered, poller_lookup reports it PENDING (what a new job is) instead
+ * of -ENOENT, so a create needs no poll of its own and /status no query.
+ * At most POLLER_RECENT_MAX such jobs are kept; beyond, lookups of the
+ * newest answer -ENOENT until the next poll, as without this call.
+ */
+#define POLLER_RECENT_MAX 4096
+void poller_note_submitted(struct poller *p, const char *job_id);
 /*
  * Copy the job's info from the latest good snapshot: 0; -ENOENT when the
  * batch system did not report the job; -EAGAIN when there is no good

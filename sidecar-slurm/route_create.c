@@ -373,7 +373,8 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	}
 	log_notice("pod %s/%s (%s): submitted as job %s", pod->namespace,
 		   pod->name, pod->uid, rec.job_id);
-	poller_kick(sc->poller);
+	/* no poll for it: until the next one sees it, it is PENDING */
+	poller_note_submitted(sc->poller, rec.job_id);
 	rc = reply_created(req, rec.uid, rec.job_id);
 	buf_done(&script);
 	pod_record_done(&rec);

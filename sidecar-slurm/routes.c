@@ -1,6 +1,8 @@
 /* sidecar-slurm/routes.c - the route table and housekeeping (see sidecar.h) */
 #include "sidecar.h"
 
+#include "memtrim.h"
+
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -84,7 +86,7 @@ void sidecar_after_poll(void *ctx, struct poller *p)
 {
 	struct sidecar *sc = ctx;
 	struct pod_record *v = NULL;
-	size_t n = 0;
+	size_t n = 0, removed = 0;
 	char err[256];
 
 	if (podstore_list(sc->store, &v, &n) < 0)
@@ -94,8 +96,9 @@ void sidecar_after_poll(void *ctx, struct poller *p)
 		int r;
 
 		if (!v[i].job_id[0]) {
-			if (v[i].deleting)
-				(void)podstore_remove(sc->store, v[i].uid);
+			if (v[i].deleting &&
+			    podstore_remove(sc->store, v[i].uid) == 0)
+				removed++;
 			continue;
 		}
 		r = poller_lookup(p, v[i].job_id, &ji, err, sizeof(err));
@@ -114,8 +117,11 @@ void sidecar_after_poll(void *ctx, struct poller *p)
 		    ((r == 0 && ji.phase == ILK_JOB_DONE) || r == -ENOENT)) {
 			log_info("pod %s: job %s ended, removing '%s'",
 				 v[i].uid, v[i].job_id, v[i].dir);
-			(void)podstore_remove(sc->store, v[i].uid);
+			if (podstore_remove(sc->store, v[i].uid) == 0)
+				removed++;
 		}
 	}
 	podstore_free_list(v, n);
+	/* after many deletes, the freed records' pages go back */
+	(void)memtrim_after_drop(n - removed, &sc->trim_mark);
 }

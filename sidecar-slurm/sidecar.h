@@ -30,6 +30,7 @@ struct sidecar {
 	struct podstore *store;
 	struct poller *poller;
 	struct jobscript_conf js;
+	size_t trim_mark; /* pods tracked at most since the last trim */
 };
 
 /* The plugin API: /create, /status, /delete, /getLogs, plus /pods (the

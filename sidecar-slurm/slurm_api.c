@@ -1198,3 +1198,160 @@ out:
 	slurm_free_partition_info_msg(parts);
 	return rc;
 }
+
+/* ---- answers kept between polls and pings ---------------------------- */
+
+struct slurm_api_cache {
+	/* the last job list, as ilk_job_info (slurmctld's own records are
+	 * freed at once: they are several times larger) */
+	struct ilk_job_info *jobs;
+	size_t n_jobs;
+	time_t jobs_time; /* slurmctld's stamp on that list; 0: none yet */
+	slurm_conf_t *conf;
+	partition_info_msg_t *parts;
+	node_info_msg_t *nodes;
+};
+
+struct slurm_api_cache *slurm_api_cache_new(void)
+{
+	return calloc(1, sizeof(struct slurm_api_cache));
+}
+
+void slurm_api_cache_free(struct slurm_api_cache *c)
+{
+	if (!c)
+		return;
+	free(c->jobs);
+	if (c->conf)
+		slurm_free_ctl_conf(c->conf);
+	if (c->parts)
+		slurm_free_partition_info_msg(c->parts);
+	if (c->nodes)
+		slurm_free_node_info_msg(c->nodes);
+	free(c);
+}
+
+/* The time to send with a "since" load: a second before the last stamp. */
+static time_t since(time_t stamp)
+{
+	return stamp > 1 ? stamp - 1 : 0;
+}
+
+int slurm_api_poll_since(struct slurm_api_cache *c, ilk_job_visit_fn visit,
+			 void *ctx, char *err, size_t errlen)
+{
+	job_info_msg_t *msg = NULL;
+	struct ilk_job_info *v;
+	uint32_t i;
+
+	if (slurm_load_jobs(since(c->jobs_time), &msg, SHOW_ALL) !=
+	    SLURM_SUCCESS) {
+		int e = slurm_get_errno();
+
+		if (e == SLURM_NO_CHANGE_IN_DATA && c->jobs_time) {
+			for (size_t k = 0; k < c->n_jobs; k++)
+				visit(ctx, &c->jobs[k]);
+			return ILK_OK;
+		}
+		return fail_errno(e, "cannot read Slurm's job list", err,
+				  errlen);
+	}
+	if (!msg) {
+		set_err(err, errlen, "Slurm sent no job list");
+		return ILK_ERR_INTERNAL;
+	}
+	v = msg->record_count ? malloc(msg->record_count * sizeof(*v)) : NULL;
+	if (msg->record_count && !v) {
+		slurm_free_job_info_msg(msg);
+		set_err(err, errlen, "out of memory keeping the job list");
+		return ILK_ERR_NOMEM;
+	}
+	for (i = 0; i < msg->record_count; i++) {
+		fill_info(&msg->job_array[i], &v[i]);
+		visit(ctx, &v[i]);
+	}
+	free(c->jobs);
+	c->jobs = v;
+	c->n_jobs = msg->record_count;
+	c->jobs_time = msg->last_update;
+	slurm_free_job_info_msg(msg);
+	return ILK_OK;
+}
+
+/* Sum what partition (NULL: the default, or all nodes) can run. */
+static void sum_capacity(const node_info_msg_t *nodes,
+			 const partition_info_t *part,
+			 struct ilk_capacity *cap)
+{
+	uint32_t i;
+
+	if (part && part->node_inx) {
+		/* pairs of first, last index into the node table, then -1 */
+		const int32_t *inx = part->node_inx;
+
+		for (i = 0; inx[i] >= 0 && inx[i + 1] >= 0; i += 2) {
+			int32_t k;
+
+			for (k = inx[i]; k <= inx[i + 1]; k++)
+				if ((uint32_t)k < nodes->record_count &&
+				    node_usable(&nodes->node_array[k]))
+					add_node(&nodes->node_array[k], cap);
+		}
+	} else if (!part) {
+		for (i = 0; i < nodes->record_count; i++)
+			if (node_usable(&nodes->node_array[i]))
+				add_node(&nodes->node_array[i], cap);
+	}
+	if (cap->gpus > 0)
+		copy_field(cap->gpu_type, sizeof(cap->gpu_type),
+			   "nvidia.com/gpu");
+}
+
+int slurm_api_capacity_since(struct slurm_api_cache *c,
+			     const char *partition, struct ilk_capacity *ret,
+			     char *err, size_t errlen)
+{
+	slurm_conf_t *conf = NULL;
+	partition_info_msg_t *parts = NULL;
+	node_info_msg_t *nodes = NULL;
+	const partition_info_t *part;
+	struct ilk_capacity cap;
+
+	memset(&cap, 0, sizeof(cap));
+	cap.struct_size = sizeof(cap);
+	/* the configuration first: the liveness and authentication check */
+	if (slurm_load_ctl_conf(c->conf ? since(c->conf->last_update) : 0,
+				&conf) == SLURM_SUCCESS && conf) {
+		if (c->conf)
+			slurm_free_ctl_conf(c->conf);
+		c->conf = conf;
+	} else if (!c->conf || slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA) {
+		return fail_errno(slurm_get_errno(),
+				  "cannot read slurmctld's configuration", err,
+				  errlen);
+	}
+	cap.pods = c->conf->max_job_cnt;
+	/* slurmctld answered: a capacity it cannot tell is 0, "unknown" */
+	if (slurm_load_partitions(c->parts ? since(c->parts->last_update) : 0,
+				  &parts, SHOW_ALL) == SLURM_SUCCESS && parts) {
+		if (c->parts)
+			slurm_free_partition_info_msg(c->parts);
+		c->parts = parts;
+	} else if (!c->parts || slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA) {
+		goto out;
+	}
+	if (slurm_load_node(c->nodes ? since(c->nodes->last_update) : 0,
+			    &nodes, SHOW_ALL) == SLURM_SUCCESS && nodes) {
+		if (c->nodes)
+			slurm_free_node_info_msg(c->nodes);
+		c->nodes = nodes;
+	} else if (!c->nodes || slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA) {
+		goto out;
+	}
+	part = find_partition(c->parts, partition);
+	if (!partition || part)
+		sum_capacity(c->nodes, part, &cap);
+out:
+	*ret = cap;
+	return ILK_OK;
+}

@@ -268,4 +268,41 @@ int slurm_api_capacity(const char *partition, struct ilk_capacity *ret,
 int slurm_api_partition_exists(const char *partition, char *err,
 			       size_t errlen);
 
+/*
+ * The answers of the last poll and ping, kept so that the next ones can
+ * ask slurmctld "anything changed since?" (the update_time argument of
+ * slurm_load_jobs, slurm_load_partitions, slurm_load_node and
+ * slurm_load_ctl_conf): an unchanged controller answers
+ * SLURM_NO_CHANGE_IN_DATA, a few bytes instead of every record, and the
+ * kept copy answers.  One cache per backend instance; not thread-safe
+ * (the caller serialises polls, and pings, on one cache).
+ */
+struct slurm_api_cache;
+
+struct slurm_api_cache *slurm_api_cache_new(void);
+
+void slurm_api_cache_free(struct slurm_api_cache *c);
+
+/*
+ * slurm_api_poll_since - as slurm_api_poll, with one RPC that carries
+ * the time of the last job list; when slurmctld says nothing changed,
+ * the kept jobs are visited again.  The time sent is one second before
+ * the one slurmctld stamped on its last list, so a change in that same
+ * second is not missed (slurmctld compares whole seconds).
+ */
+int slurm_api_poll_since(struct slurm_api_cache *c, ilk_job_visit_fn visit,
+			 void *ctx, char *err, size_t errlen);
+
+/*
+ * slurm_api_capacity_since - slurm_api_controller and slurm_api_capacity
+ * in one (three RPCs, each answered "no change" by a controller whose
+ * configuration, partitions and nodes did not change): fills ret as
+ * slurm_api_capacity does and ret->pods with MaxJobCount (0 unknown).
+ * A controller that answers but cannot tell its capacity still returns
+ * ILK_OK with cpus, memory and gpus 0.
+ */
+int slurm_api_capacity_since(struct slurm_api_cache *c,
+			     const char *partition, struct ilk_capacity *ret,
+			     char *err, size_t errlen);
+
 #endif /* SIDECAR_SLURM_SLURM_API_H */

@@ -1,5 +1,7 @@
 #!/bin/bash
 # bench.sh BUILD_DIR - `make bench`: numbers, not a test.
+# (BENCH_SCALE=1, `make bench-scale`: the same set-up, then
+# tests/bench-scale.sh instead of what follows.)
 #
 # Sets up what tests/run-tests.sh sets up (a throwaway Slurm cluster from
 # tests/slurm-cluster.sh and a PKI from tests/gen-certs.sh in a temp dir),
@@ -31,6 +33,12 @@
 #   - while pings, creates and deletes run: the gateway's connections to the
 #     sidecar (ss, sampled), each one a new mutual-TLS handshake; while
 #     /status runs through the gateway: the /status calls the sidecar got.
+#   - the create path beside its references (a DOWN partition "held" keeps
+#     every job pending): BUILD_DIR/tests/bench_submit with libslurm and
+#     with `sbatch` forks, then creates through the gateway, 1, 8 and 32 in
+#     flight; fsync-type calls per create (strace -f -c on the sidecar);
+#     slurmctld RPCs per ping (sdiag); job end -> visible through the
+#     gateway (pods print their clock and exit; /status read every 20 ms).
 # Ends with the machine, the date and a Markdown table for README.md.
 # Everything it starts is stopped on exit (also on Ctrl-C); KEEP_TMP=1
 # keeps the temp dir.  Exit status is 0 unless the set-up fails.
@@ -66,6 +74,7 @@ for f in "$build/sidecar-slurm" "$build/interlink-api" "$build/ilctl" "$client";
 done
 
 N_PODS=100 N_STATUS=2000 N_PING=200 N_TLS=200 CONC=8
+N_REF=200 N_CREATE=96 N_END=5
 LOG_FOLLOW_S=5
 
 T='' cluster_pid='' cluster_up='' cleaned=''
@@ -109,6 +118,8 @@ chmod 1777 "$T/work"
 
 echo "== set-up: Slurm cluster, PKI, sidecar-slurm, interlink-api"
 cluster_up=1
+# `make bench-scale`: room for 10,000 pods and more
+[[ -z ${BENCH_SCALE:-} ]] || export SLURM_TEST_EXTRA_CONF=MaxJobCount=50000
 env --default-signal=INT,QUIT "$src/tests/slurm-cluster.sh" start "$T/slurm" \
 	>"$T/cluster.env" 2>"$T/cluster.log" </dev/null &
 cluster_pid=$!
@@ -180,15 +191,62 @@ conns_stop() {
 	echo "  gateway -> sidecar: ${R[$1.conns_gw]} distinct connections seen meanwhile"
 }
 
+# rpc_total: RPCs slurmctld counted since the last `sdiag -r`, by message
+# type, without sdiag's own (REQUEST_STATS_INFO)
+rpc_total() {
+	sdiag 2>/dev/null | awk '
+		/^Remote Procedure Call statistics by message type/ { on = 1; next }
+		/^Remote Procedure Call statistics by user/ { on = 0 }
+		on && /count:/ && !/REQUEST_STATS_INFO/ {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^count:/) { sub(/count:/, "", $i); t += $i }
+		}
+		END { print t + 0 }'
+}
+
+# pod_bodies PREFIX N PARTITION COMMAND-JSON: N pods' create, status and
+# delete bodies under $T/bodies, listed in $T/PREFIX.{create,status,delete}
+pod_bodies() {
+	local prefix=$1 n=$2 part=$3 cmd=$4 i uid pod k
+	mkdir -p "$T/bodies"
+	for k in create status delete; do : >"$T/$prefix.$k"; done
+	for i in $(seq "$n"); do
+		uid=$(</proc/sys/kernel/random/uuid)
+		pod='{"metadata":{"name":"'$prefix-$i'","namespace":"default","uid":"'$uid'",'
+		pod+='"resourceVersion":"1","creationTimestamp":null,'
+		pod+='"annotations":{"slurm-job.vk.io/flags":"--time=00:05:00 --partition='$part'"}},'
+		pod+='"spec":{"containers":[{"name":"main","image":"docker://busybox",'
+		pod+='"command":'$cmd',"resources":{}}],"restartPolicy":"Never",'
+		pod+='"nodeName":"vk-slurm"},"status":{"phase":"Pending"}}'
+		printf '{"pod":%s,"configmaps":null,"secrets":null,"projectedvolumesmaps":null,"jobscriptURL":""}' \
+			"$pod" >"$T/bodies/$prefix-$i.create"
+		printf '[%s]' "$pod" >"$T/bodies/$prefix-$i.status"
+		printf '%s' "$pod" >"$T/bodies/$prefix-$i.delete"
+		for k in create status delete; do echo "$T/bodies/$prefix-$i.$k" >>"$T/$prefix.$k"; done
+	done
+}
+
 # the gateway's status table batching, from its debug log
 refreshed_all() { grep -q "refresh: $N_PODS pods in" "$GW_DIR/gateway.log"; }
 no_jobs() { [[ -z $(squeue -h -t PD,R,CG,CF -o %i 2>/dev/null) ]]; }
+
+if [[ -n ${BENCH_SCALE:-} ]]; then
+	scontrol create PartitionName=held Nodes=ALL State=DOWN MaxTime=INFINITE \
+		>/dev/null 2>&1 || die "cannot create the DOWN partition 'held'"
+	# shellcheck source=tests/bench-scale.sh
+	. "$src/tests/bench-scale.sh"
+	exit 0
+fi
 
 # ---- 3. /pinglink ----------------------------------------------------------
 
 echo "== /pinglink through the gateway ($N_PING requests, keep-alive, 1 and $CONC at a time)"
 conns_start
+sdiag -r >/dev/null 2>&1 || true
 run_client ping -n "$N_PING" -c 1 -X POST "$GW_URL/pinglink"
+R[ping.rpcs]=$(rpc_total)
+R[ping.rpc_per]=$(awk -v a="${R[ping.rpcs]}" -v n="$N_PING" 'BEGIN { printf "%.2f", a / n }')
+echo "  slurmctld counted ${R[ping.rpcs]} RPCs meanwhile: $(r ping rpc_per) per ping"
 conns_stop ping
 conns_start
 run_client "ping_c$CONC" -n "$N_PING" -c "$CONC" -X POST "$GW_URL/pinglink"
@@ -285,6 +343,112 @@ else
 	cat "$T/logs/logpod-create.log" "$T/logs/logpod-wait.log" >&2
 fi
 timeout 30 "${ILCTL[@]}" delete bench-logs --force >/dev/null 2>&1 || true
+
+# ---- 0. the create path against its references ----------------------------
+
+# A DOWN partition: every job submitted to it stays pending, so the
+# references and our creates cost the same on slurmctld's side.
+scontrol create PartitionName=held Nodes=ALL State=DOWN MaxTime=INFINITE \
+	>/dev/null 2>&1 || echo "bench: cannot create the DOWN partition 'held'" >&2
+submit_client=$build/tests/bench_submit
+echo "== references: $N_REF held jobs with libslurm's slurm_submit_batch_job and"
+echo "   with a fork of \`sbatch\` (upstream's way), 1, 8 and 32 at a time"
+for c in 1 8 32; do
+	[[ -x $submit_client ]] || break
+	for how in api sbatch; do
+		flags=()
+		[[ $how == sbatch ]] && flags=(--sbatch)
+		line=$(timeout 120 "$submit_client" "${flags[@]}" \
+			-n "$N_REF" -c "$c" -p held --label "ref_${how}_c$c" 2>"$T/logs/ref.err") || true
+		[[ -n $line ]] || { echo "bench: ref_${how}_c$c failed:" >&2; head -3 "$T/logs/ref.err" >&2; continue; }
+		echo "  $line"
+		for kv in ${line#* }; do R[ref_${how}_c$c.${kv%%=*}]=${kv#*=}; done
+	done
+	scancel --name=il-bench-ref >/dev/null 2>&1 || true
+done
+wait_for 30 no_jobs || true
+
+echo "== creates through the gateway into the DOWN partition: $N_CREATE pods"
+echo "   each at 1, 8 and 32 in flight (each batch deleted after)"
+for c in 1 8 32; do
+	pod_bodies "cr$c" "$N_CREATE" held '["sleep","60"]'
+	run_client "create_c$c" -n "$N_CREATE" -c "$c" -X POST -B "$T/cr$c.create" "${JSON[@]}" \
+		-H 'InterLink-Http-Session: bench#create' "$GW_URL/create"
+	run_client "delete_c$c" -n "$N_CREATE" -c 8 -X DELETE -B "$T/cr$c.delete" "${JSON[@]}" \
+		-H 'InterLink-Http-Session: bench#delete' "$GW_URL/delete" >/dev/null
+	wait_for 30 no_jobs || true
+done
+
+echo "== fsync-type calls in the sidecar per create: $N_CREATE creates at 32 in flight"
+echo "   under strace -f -c (slow: its times are not the ones above)"
+if command -v strace >/dev/null; then
+	pod_bodies crs "$N_CREATE" held '["sleep","60"]'
+	strace -f -c -o "$T/strace.txt" -e trace=fsync,fdatasync,syncfs,sync_file_range,msync \
+		-p "$SC_PID" 2>"$T/logs/strace.err" &
+	strace_pid=$!
+	sleep 1
+	run_client create_strace -n "$N_CREATE" -c 32 -X POST -B "$T/crs.create" "${JSON[@]}" \
+		-H 'InterLink-Http-Session: bench#create' "$GW_URL/create" >/dev/null
+	kill -INT "$strace_pid" 2>/dev/null || true
+	wait "$strace_pid" 2>/dev/null || true
+	calls=$(awk '$NF == "total" { print $4 }' "$T/strace.txt")
+	R[fsync.per]=$(awk -v c="${calls:-0}" -v n="$N_CREATE" 'BEGIN { printf "%.1f", c / n }')
+	echo "  ${calls:-0} calls for $N_CREATE creates: $(r fsync per) per create"
+	sed -n '/^[ -]*%\|^ *[0-9]/p' "$T/strace.txt" | sed 's/^/    /'
+	run_client delete_strace -n "$N_CREATE" -c 8 -X DELETE -B "$T/crs.delete" "${JSON[@]}" \
+		-H 'InterLink-Http-Session: bench#delete' "$GW_URL/delete" >/dev/null
+	wait_for 30 no_jobs || true
+else
+	echo "  skipped: no strace"
+fi
+
+# ---- 0b. job end -> visible through the gateway ----------------------------
+
+echo "== job end -> visible: $N_END pods each print their clock after 2 s and exit;"
+echo "   the gateway's /status read every 20 ms until the container is terminated"
+pod_bodies end "$N_END" debug '["sh","-c","sleep 2; date +%s.%N"]'
+run_client create_end -n "$N_END" -c "$N_END" -X POST -B "$T/end.create" "${JSON[@]}" \
+	-H 'InterLink-Http-Session: bench#create' "$GW_URL/create" >/dev/null
+: >"$T/end.ms"
+end_pids=()
+for i in $(seq "$N_END"); do
+	(
+		deadline=$((SECONDS + 40))
+		while ((SECONDS < deadline)); do
+			if curl -sS -X GET "${JSON[@]}" --data-binary "@$T/bodies/end-$i.status" \
+				"$GW_URL/status" 2>/dev/null | grep -q '"terminated"'; then
+				echo "$EPOCHREALTIME" >"$T/end-$i.seen"
+				break
+			fi
+			sleep 0.02
+		done
+	) &
+	end_pids+=("$!")
+done
+wait "${end_pids[@]}" 2>/dev/null || true
+for i in $(seq "$N_END"); do
+	[[ -s $T/end-$i.seen ]] || continue
+	uid=$(grep -o '"uid":"[^"]*"' "$T/bodies/end-$i.status" | head -n 1 | cut -d'"' -f4)
+	req='{"Namespace":"default","PodUID":"'$uid'","PodName":"end-'$i'",'
+	req+='"ContainerName":"main","Opts":{"Tail":0,"Bytes":0,"Timestamps":false,'
+	req+='"Follow":false,"Previous":false,"SinceSeconds":0,'
+	req+='"SinceTime":"0001-01-01T00:00:00Z"}}'
+	t_end=$(curl -sS -X GET "${JSON[@]}" --data-binary "$req" "$GW_URL/getLogs" 2>/dev/null |
+		grep -E '^[0-9]+\.[0-9]+$' | tail -n 1)
+	[[ -n $t_end ]] || continue
+	awk -v a="$t_end" -v b="$(<"$T/end-$i.seen")" 'BEGIN { printf "%.0f\n", (b - a) * 1000 }' >>"$T/end.ms"
+done
+sort -n -o "$T/end.ms" "$T/end.ms"
+if [[ -s $T/end.ms ]]; then
+	R[end.n]=$(wc -l <"$T/end.ms")
+	R[end.p50]=$(awk '{ v[NR] = $1 } END { k = int((NR + 1) / 2); print v[k] }' "$T/end.ms")
+	R[end.max]=$(tail -n 1 "$T/end.ms")
+	echo "  $(r end n) pods: p50 $(r end p50) ms, max $(r end max) ms ($(tr '\n' ' ' <"$T/end.ms")ms)"
+else
+	echo "bench: job end -> visible: no pod was seen terminated" >&2
+fi
+run_client delete_end -n "$N_END" -c "$N_END" -X DELETE -B "$T/end.delete" "${JSON[@]}" \
+	-H 'InterLink-Http-Session: bench#delete' "$GW_URL/delete" >/dev/null
 
 # ---- 1. create 100 pods ----------------------------------------------------
 
@@ -442,6 +606,18 @@ printf '| log line: container to `curl -N` via gateway | %s lines | 1 | - | %s |
 printf '| log line: container to sidecar /getLogs (mTLS, `curl -N`) | %s lines | 1 | - | %s | %s | %s |\n' \
 	"$(r sc n)" "$(r sc p50)" "$(r sc p99)" "$(r sc max)"
 echo
+echo "The create path, pings, logs and job ends, each beside its reference"
+echo "(the same run; ref. = held jobs into a DOWN partition, as our creates):"
+echo
+echo '| figure | ours | reference / goal |'
+echo '|---|---|---|'
+echo "| create p50, 1 in flight, through the gateway | $(ms "$(r create_c1 p50)") ms | \`slurm_submit_batch_job\` $(ms "$(r ref_api_c1 p50)") ms; \`sbatch\` fork $(ms "$(r ref_sbatch_c1 p50)") ms |"
+echo "| creates/s at 1 / 8 / 32 in flight | $(r create_c1 rps) / $(r create_c8 rps) / $(r create_c32 rps) | libslurm $(r ref_api_c1 rps) / $(r ref_api_c8 rps) / $(r ref_api_c32 rps); \`sbatch\` $(r ref_sbatch_c1 rps) / $(r ref_sbatch_c8 rps) / $(r ref_sbatch_c32 rps) |"
+echo "| fsync-type calls per create, 32 in flight | $(r fsync per) | goal <= 2 |"
+echo "| ping p50 through the gateway; slurmctld RPCs per ping | $(ms "$(r ping p50)") ms; $(r ping rpc_per) | goal <= 0.5 ms; 0 |"
+echo "| log line -> \`ilctl logs -f\` through the gateway, p50 / max | $(r gw p50) / $(r gw max) ms | straight from the sidecar $(r sc p50) / $(r sc max) ms; goal <= 30 ms |"
+echo "| job end -> visible through the gateway, p50 / max ($(r end n) pods) | $(r end p50) / $(r end max) ms | goal <= 300 / 1000 ms |"
+echo
 echo "* $N_PODS creates took $(r create secs) s ($(r create rps) pods/s); $N_PODS deletes took"
 echo "  $(r delete secs) s, and Slurm listed none of the jobs $(r jobsgone secs) s after the first delete."
 echo "* Gateway-to-sidecar mTLS connections seen (ss every 100 ms, a lower bound): $(r create conns_gw)"
@@ -454,7 +630,8 @@ echo "  and the client used $(r tls_full cpu) / $(r tls_resume cpu) ms of CPU pe
 echo "  most of the cost is the client's (libcurl + OpenSSL $(openssl version 2>/dev/null | awk '{ print $2 }') build a TLS context and"
 echo "  load the certificate and key for every connection). A new plain http connection costs"
 echo "  $(diff_ms "$(r plain_new p50)" "$(r plain_keep p50)") ms."
-echo "* Log follow: the sidecar checks a followed log every 200 ms; a line took"
+echo "* Log follow: the sidecar wakes on inotify (local file systems; every 200 ms"
+echo "  on shared ones) and the gateway passes each chunk on as it arrives; a line took"
 echo "  $(r gw p50) ms (p50) to reach \`ilctl logs -f\` through the gateway, $(r gwcurl p50) ms to reach"
 echo "  \`curl -N\` through the gateway, $(r sc p50) ms to reach \`curl -N\` straight from the sidecar."
 echo "* The $((2 * N_STATUS)) GET /status through the gateway cost the sidecar $(r st_gw sc_calls) /status calls"

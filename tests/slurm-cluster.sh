@@ -21,6 +21,7 @@
 #   status  prints the daemons' state; exit 0 if all three run, else 1.
 #
 # Ports: SLURM_TEST_CTLD_PORT / SLURM_TEST_SLURMD_PORT (default 16817/16818).
+# SLURM_TEST_EXTRA_CONF: lines appended to slurm.conf (e.g. MaxJobCount=).
 # If neither is set and the defaults are taken (another test cluster on this
 # machine), the next free pair 16827/16828, 16837/16838, ... is used.
 # Port choice is serialised with other starts on this machine by an flock on
@@ -251,6 +252,9 @@ SlurmdParameters=config_overrides
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=16 Boards=1 SocketsPerBoard=1 CoresPerSocket=16 ThreadsPerCore=1 RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
+	# extra slurm.conf lines (`make bench-scale`: MaxJobCount, a DOWN
+	# partition), one a line
+	[[ -z ${SLURM_TEST_EXTRA_CONF:-} ]] || printf '%s\n' "$SLURM_TEST_EXTRA_CONF" >>"$conf"
 	chmod 644 "$conf"
 	# slurmd 24.05 and later set up cgroups even with proctrack/linuxproc
 	# and task/none, and stop ("cgroup filesystem not mounted") where

@@ -28,7 +28,12 @@ mapfile -t ctld_argv < <(tr '\0' '\n' <"/proc/$ctld_pid/cmdline")
 kill -TERM "$ctld_pid"
 ctld_down() { ! kill -0 "$ctld_pid" 2>/dev/null; }
 wait_for 10 ctld_down
-out=$(curl -s -w ' %{http_code}' -X POST "$GW_URL/pinglink")
+# a successful ping answers for a second (backend_slurm's PING_CACHE_MS)
+ping_503() {
+	out=$(curl -s -w ' %{http_code}' -X POST "$GW_URL/pinglink")
+	[[ $out == *' 503' ]]
+}
+wait_for 5 ping_503
 check_match "ping says 503 and why" 'slurmctld unreachable.* 503$' "$out"
 check "a running pod still reports running" running
 out=$(ilctl delete sleeper 2>&1)
@@ -54,7 +59,7 @@ munge_cmd=$(tr '\0' '\n' <"/proc/$munge_pid/cmdline")
 kill -TERM "$munge_pid"
 munge_down() { ! kill -0 "$munge_pid" 2>/dev/null; }
 wait_for 10 munge_down
-out=$(curl -s -w ' %{http_code}' -X POST "$GW_URL/pinglink")
+wait_for 5 ping_503
 check_match "with munged down, ping says 503 and why" \
 	'munged unreachable.* 503$' "$out"
 mapfile -t argv <<<"$munge_cmd"

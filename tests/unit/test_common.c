@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "fsutil.h"
 #include "log.h"
+#include "memtrim.h"
 #include "strmap.h"
 #include "text.h"
 
@@ -292,6 +293,27 @@ static void test_strmap(void **state)
 	strmap_done(&m);
 }
 
+/* memtrim: a trim only after a large drop, and the mark follows */
+static void test_memtrim(void **state)
+{
+	size_t mark = 0;
+
+	(void)state;
+	assert_int_equal(memtrim_after_drop(1000, &mark), 0);
+	assert_int_equal(mark, 1000);
+	/* a small drop, or a large share still held: no trim */
+	assert_int_equal(memtrim_after_drop(900, &mark), 0);
+	assert_int_equal(memtrim_after_drop(760, &mark), 0);
+	assert_int_equal(mark, 1000);
+	assert_int_equal(memtrim_after_drop(10000, &mark), 0);
+	assert_int_equal(mark, 10000);
+	assert_int_equal(memtrim_after_drop(0, &mark), 1);
+	assert_int_equal(mark, 0);
+	/* a drop of fewer than MEMTRIM_MIN_DROP never trims */
+	assert_int_equal(memtrim_after_drop(MEMTRIM_MIN_DROP - 1, &mark), 0);
+	assert_int_equal(memtrim_after_drop(0, &mark), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_fs),
 		cmocka_unit_test(test_conf),
 		cmocka_unit_test(test_strmap),
+		cmocka_unit_test(test_memtrim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
