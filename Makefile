@@ -64,7 +64,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check unit demo bench soak fuzz clean help
+.PHONY: all deps install check unit demo bench soak fuzz clean help man
 all: $(BINS)
 
 deps:
@@ -102,11 +102,41 @@ $(BIN)/tests/bench_client: $(call obj,tests/bench_client.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $$(pkg-config --libs libcurl) -lm
 
+# Manual pages (man/): the two configuration pages get their KEYS section
+# from the daemons' own tables, printed by man/confdoc.c.
+MAN_SRC := $(wildcard man/*.[1358])
+MAN_GEN := $(B)/man/InterLinkConfig.yaml.5 $(B)/man/SlurmConfig.yaml.5
+MANS    := $(MAN_SRC) $(MAN_GEN)
+man: $(MAN_GEN)
+
+$(B)/obj/man/confdoc-gateway.o: man/confdoc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DCONFDOC_GATEWAY $(CFLAGS) -MMD -MP -c -o $@ $<
+$(BIN)/tests/confdoc-gateway: $(B)/obj/man/confdoc-gateway.o \
+	$(call obj,$(filter-out %/main.c,$(GATEWAY_SRC)) $(COMMON_SRC) $(PROTO_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
+$(BIN)/tests/confdoc-sidecar: $(call obj,man/confdoc.c \
+	$(filter-out %/main.c,$(SIDECAR_SRC)) $(COMMON_SRC) $(PROTO_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS) -ldl
+
+# man/X.5.in with the line '.\" @KEYS@' replaced by the generated list
+$(B)/man/InterLinkConfig.yaml.5: man/InterLinkConfig.yaml.5.in $(BIN)/tests/confdoc-gateway
+$(B)/man/SlurmConfig.yaml.5: man/SlurmConfig.yaml.5.in $(BIN)/tests/confdoc-sidecar
+$(MAN_GEN):
+	@mkdir -p $(dir $@)
+	$(word 2,$^) mdoc >$@.keys
+	awk -v f=$@.keys '/^\.\\" @KEYS@$$/ { while ((getline l < f) > 0) print l; next } { print }' \
+		$< >$@.tmp
+	rm -f $@.keys
+	mv -f $@.tmp $@
+
 unit: $(UNIT_TESTS)
 	@UNIT_ONLY=1 bash tests/run-tests.sh $(BIN)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS) man
 	@bash tests/run-tests.sh $(BIN)
 
 demo: deps
@@ -126,11 +156,44 @@ soak: deps
 FUZZ_SECONDS ?= 60
 -include tests/fuzz/fuzz.mk
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/interlink
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+# Daemons in sbin, commands in bin; units, sysusers and tmpfiles where
+# systemd looks for them under PREFIX; the units' paths follow PREFIX.
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR     ?= $(PREFIX)/share/doc/interlink
+MANDIR     ?= $(PREFIX)/share/man
+UNITS      := examples/systemd/interlink-api.service \
+              examples/systemd/sidecar-slurm.service
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/include/interlink \
+		$(DESTDIR)$(PREFIX)/share/pkgconfig $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(DOCDIR)/examples/pods \
+		$(addprefix $(DESTDIR)$(MANDIR)/man,1 3 5 8)
+	install -m 0755 $(BIN)/sidecar-slurm $(BIN)/interlink-api \
+		$(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(BIN)/ilctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 tools/interlink-certs.sh \
+		$(DESTDIR)$(PREFIX)/bin/interlink-certs
 	install -m 0644 proto/ilk_plugin.h \
 		$(DESTDIR)$(PREFIX)/include/interlink/plugin.h
+	sed 's|@PREFIX@|$(PREFIX)|g' proto/interlink-plugin.pc.in \
+		>$(DESTDIR)$(PREFIX)/share/pkgconfig/interlink-plugin.pc
+	for u in $(UNITS); do \
+		sed 's|/usr/sbin/|$(PREFIX)/sbin/|g; s|/etc/interlink|$(SYSCONFDIR)/interlink|g' \
+			$$u >$(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	install -m 0644 examples/systemd/interlink.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/interlink.conf
+	install -m 0644 examples/systemd/interlink.tmpfiles \
+		$(DESTDIR)$(TMPFILESDIR)/interlink.conf
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 examples/config/*.yaml $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 examples/pods/*.yaml $(DESTDIR)$(DOCDIR)/examples/pods/
+	for m in $(MANS); do s=$${m##*.}; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 
 clean:
 	rm -rf build build-san
