@@ -66,7 +66,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check unit demo bench soak fuzz clean help man
+.PHONY: all deps install check unit demo bench soak fuzz clean help man deb deb-check
 all: $(BINS)
 
 deps:
@@ -197,10 +197,30 @@ install: all man
 	for m in $(MANS); do s=$${m##*.}; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 
+# Debian packages (debian/) from a copy of the tree: $(B)/deb/*.deb, then
+# lintian (no errors allowed).
+DEB_TOOLS := debhelper dpkg-dev lintian fakeroot
+deb:
+	@bash tests/install-deps.sh $(DEB_TOOLS)
+	rm -rf $(B)/deb
+	mkdir -p $(B)/deb/src
+	tar -c --exclude='./build*' --exclude=./.git . | tar -x -C $(B)/deb/src
+	cd $(B)/deb/src && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	lintian --fail-on error --suppress-tags-from-file debian/lintian-suppress \
+		$(B)/deb/*.changes
+	@ls $(B)/deb/*.deb
+
+# the packages on a fresh Debian 12 root (tests/integration/0900-deb.sh)
+deb-check: deb
+	@bash tests/install-deps.sh mmdebstrap
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS) man
+	@TESTS='0900*' bash tests/run-tests.sh $(BIN)
+
 clean:
 	rm -rf build build-san
 
 help:
 	@echo "make [all|check|demo|bench|install PREFIX=DIR|clean]"
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path $(B)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -6,6 +6,7 @@
 # Idempotent and fast: one dpkg-query call decides what is missing; apt-get
 # runs only when something is. Must run as root when anything is missing.
 # apt-get's output goes to a log that is shown only if it fails.
+# Arguments name more packages (`make deb`: the Debian packaging tools).
 set -euo pipefail
 
 pkgs=(
@@ -15,6 +16,7 @@ pkgs=(
 	slurmctld slurmd slurm-client munge
 	openssl bubblewrap procps curl iproute2 binutils
 	mandoc groff-base systemd
+	"$@"
 )
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }

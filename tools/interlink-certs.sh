@@ -203,7 +203,11 @@ check_one() {
 	if [[ -f $base.key ]]; then
 		local mode kp cp
 		mode=$(stat -c %a "$base.key")
-		[[ $mode =~ ^[0-7]?[0-7]00$ ]] || problem "$base.key has mode $mode; it must not be readable by group or others (chmod 600)"
+		if [[ ! $mode =~ ^[0-7]?[0-7][0-7]0$ ]]; then
+			problem "$base.key has mode $mode; others must not be able to read it (chmod 600)"
+		elif [[ ! $mode =~ ^[0-7]?[0-7]00$ ]]; then
+			printf '  note: group %s can read %s (mode %s)\n' "$(stat -c %G "$base.key")" "$base.key" "$mode"
+		fi
 		kp=$(openssl pkey -in "$base.key" -pubout 2>/dev/null) || kp=''
 		cp=$(openssl x509 -in "$crt" -noout -pubkey 2>/dev/null) || cp=''
 		if [[ -z $kp ]]; then problem "$base.key is not a readable private key"
