@@ -197,11 +197,14 @@ install: all man
 	for m in $(MANS); do s=$${m##*.}; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 
-# Debian packages (debian/) from a copy of the tree: $(B)/deb/*.deb, then
-# lintian (no errors allowed).
-DEB_TOOLS := debhelper dpkg-dev lintian fakeroot
+# Debian packages (debian/) from a copy of the tree: $(B)/deb/*.deb for
+# Debian 12 (this machine), $(B)/deb-trixie/ with SUITE=trixie (built in a
+# fresh Debian 13 root, tests/deb-in-root.sh); lintian allows no error.
+DEB_TOOLS := debhelper dpkg-dev lintian fakeroot mmdebstrap
+SUITE ?= bookworm
 deb:
 	@bash tests/install-deps.sh $(DEB_TOOLS)
+ifeq ($(SUITE),bookworm)
 	rm -rf $(B)/deb
 	mkdir -p $(B)/deb/src
 	tar -c --exclude='./build*' --exclude=./.git . | tar -x -C $(B)/deb/src
@@ -210,10 +213,14 @@ deb:
 	lintian --fail-on error --suppress-tags-from-file debian/lintian-suppress \
 		$(B)/deb/*.changes
 	@ls $(B)/deb/*.deb
+else
+	bash tests/deb-in-root.sh $(SUITE) $(B)/deb-$(SUITE)
+endif
 
-# the packages on a fresh Debian 12 root (tests/integration/0900-deb.sh)
-deb-check: deb
-	@bash tests/install-deps.sh mmdebstrap
+# both suites' packages on fresh roots (tests/integration/0900-deb.sh)
+deb-check:
+	@$(MAKE) --no-print-directory deb SUITE=bookworm
+	@$(MAKE) --no-print-directory deb SUITE=trixie
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS) man
 	@TESTS='0900*' bash tests/run-tests.sh $(BIN)
 

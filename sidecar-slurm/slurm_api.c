@@ -31,6 +31,13 @@
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
 
+/* Slurm 23.02 dropped slurm_get_errno(), which returned errno, and three
+ * socket error codes, and stopped exporting slurm_job_reason_string
+ * (Debian 13 has Slurm 24.11; see reason_text). */
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
+#define slurm_get_errno() (errno)
+#endif
+
 /*
  * Exported by libslurm (22.05: libslurm.so.38) but missing from its public
  * header; returns a static string.  The declaration matches Slurm's own
@@ -167,9 +174,11 @@ static bool errno_is_connection(int e)
 	case SLURMCTLD_COMMUNICATIONS_SEND_ERROR:
 	case SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR:
 	case SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR:
+#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(23, 2, 0)
 	case SLURM_PROTOCOL_SOCKET_IMPL_ZERO_RECV_LENGTH:
 	case SLURM_PROTOCOL_SOCKET_IMPL_NEGATIVE_RECV_LENGTH:
 	case SLURM_PROTOCOL_SOCKET_IMPL_NOT_ALL_DATA_SENT:
+#endif
 	case ESLURM_PROTOCOL_INCOMPLETE_PACKET:
 	case SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT:
 	case SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT:
@@ -561,8 +570,15 @@ static const char *reason_text(const slurm_job_info_t *j)
 
 	if (j->state_reason == WAIT_NO_REASON)
 		return "";
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
+	/* declared but no longer exported by libslurm (Debian 13): only
+	 * state_desc tells why there */
+	(void)s;
+	return "";
+#else
 	s = slurm_job_reason_string((enum job_state_reason)j->state_reason);
 	return s ? s : "";
+#endif
 }
 
 /*
