@@ -73,7 +73,8 @@ LIBS       := $(PKG_LIBS) $(MUNGE_LIBS) -lm $(LDLIBS)
 
 COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/safefs.c common/text.c \
               common/conf.c common/yamljson.c common/httpd.c \
-              common/strmap.c common/daemon.c common/memtrim.c
+              common/strmap.c common/daemon.c common/memtrim.c \
+              common/sdnotify.c common/confdiff.c
 PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \
@@ -82,7 +83,7 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/sbatch_flags.c sidecar-slurm/policy.c \
                sidecar-slurm/tenancy.c sidecar-slurm/flavors.c \
                sidecar-slurm/backend_loader.c \
-               sidecar-slurm/sidecar_util.c \
+               sidecar-slurm/sidecar_util.c sidecar-slurm/reload.c \
                sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
                sidecar-slurm/volumes.c \
@@ -94,7 +95,8 @@ GATEWAY_SRC := interlink-api/main.c interlink-api/gconf.c \
                interlink-api/transform.c interlink-api/routes_status.c \
                interlink-api/routes_logs.c interlink-api/routes_ops.c \
                interlink-api/statustable.c interlink-api/podjson.c \
-               interlink-api/auth.c interlink-api/metrics.c
+               interlink-api/auth.c interlink-api/metrics.c \
+               interlink-api/reload.c
 ILCTL_SRC  := $(sort $(wildcard interlink-api/ilctl*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -105,7 +107,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check check-matrix unit demo bench bench-scale soak fuzz clean help
+.PHONY: all deps install check check-matrix unit demo bench bench-scale soak fuzz clean help man deb deb-check
 all: $(BINS)
 
 deps:
@@ -148,11 +150,41 @@ $(BIN)/tests/bench_submit: $(call obj,tests/bench_submit.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(SLURM_LIBS) -lm
 
+# Manual pages (man/): the two configuration pages get their KEYS section
+# from the daemons' own tables, printed by man/confdoc.c.
+MAN_SRC := $(wildcard man/*.[1358])
+MAN_GEN := $(B)/man/InterLinkConfig.yaml.5 $(B)/man/SlurmConfig.yaml.5
+MANS    := $(MAN_SRC) $(MAN_GEN)
+man: $(MAN_GEN)
+
+$(B)/obj/man/confdoc-gateway.o: man/confdoc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DCONFDOC_GATEWAY $(CFLAGS) -MMD -MP -c -o $@ $<
+$(BIN)/tests/confdoc-gateway: $(B)/obj/man/confdoc-gateway.o \
+	$(call obj,$(filter-out %/main.c,$(GATEWAY_SRC)) $(COMMON_SRC) $(PROTO_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS)
+$(BIN)/tests/confdoc-sidecar: $(call obj,man/confdoc.c \
+	$(filter-out %/main.c,$(SIDECAR_SRC)) $(COMMON_SRC) $(PROTO_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS) -ldl
+
+# man/X.5.in with the line '.\" @KEYS@' replaced by the generated list
+$(B)/man/InterLinkConfig.yaml.5: man/InterLinkConfig.yaml.5.in $(BIN)/tests/confdoc-gateway
+$(B)/man/SlurmConfig.yaml.5: man/SlurmConfig.yaml.5.in $(BIN)/tests/confdoc-sidecar
+$(MAN_GEN):
+	@mkdir -p $(dir $@)
+	$(word 2,$^) mdoc >$@.keys
+	awk -v f=$@.keys '/^\.\\" @KEYS@$$/ { while ((getline l < f) > 0) print l; next } { print }' \
+		$< >$@.tmp
+	rm -f $@.keys
+	mv -f $@.tmp $@
+
 unit: $(UNIT_TESTS)
 	@UNIT_ONLY=1 bash tests/run-tests.sh $(BIN)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS) man
 	@bash tests/run-tests.sh $(BIN)
 
 # The same `make check` on Debian 13 (Slurm 24.11, gcc 14), in a cached
@@ -183,11 +215,71 @@ soak: deps
 FUZZ_SECONDS ?= 60
 -include tests/fuzz/fuzz.mk
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/interlink
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+# Daemons in sbin, commands in bin; units, sysusers and tmpfiles where
+# systemd looks for them under PREFIX; the units' paths follow PREFIX.
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR     ?= $(PREFIX)/share/doc/interlink
+MANDIR     ?= $(PREFIX)/share/man
+UNITS      := examples/systemd/interlink-api.service \
+              examples/systemd/sidecar-slurm.service
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/include/interlink \
+		$(DESTDIR)$(PREFIX)/share/pkgconfig $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(DOCDIR)/examples/pods \
+		$(addprefix $(DESTDIR)$(MANDIR)/man,1 3 5 8)
+	install -m 0755 $(BIN)/sidecar-slurm $(BIN)/interlink-api \
+		$(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(BIN)/ilctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 tools/interlink-certs.sh \
+		$(DESTDIR)$(PREFIX)/bin/interlink-certs
 	install -m 0644 proto/ilk_plugin.h \
 		$(DESTDIR)$(PREFIX)/include/interlink/plugin.h
+	sed 's|@PREFIX@|$(PREFIX)|g' proto/interlink-plugin.pc.in \
+		>$(DESTDIR)$(PREFIX)/share/pkgconfig/interlink-plugin.pc
+	for u in $(UNITS); do \
+		sed 's|/usr/sbin/|$(PREFIX)/sbin/|g; s|/etc/interlink|$(SYSCONFDIR)/interlink|g' \
+			$$u >$(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	install -m 0644 examples/systemd/interlink.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/interlink.conf
+	install -m 0644 examples/systemd/interlink.tmpfiles \
+		$(DESTDIR)$(TMPFILESDIR)/interlink.conf
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 examples/config/*.yaml $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 examples/pods/*.yaml $(DESTDIR)$(DOCDIR)/examples/pods/
+	for m in $(MANS); do s=$${m##*.}; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+
+# Debian packages (debian/) from a copy of the tree: $(B)/deb/*.deb for
+# Debian 12 (this machine), $(B)/deb-trixie/ with SUITE=trixie (built in a
+# fresh Debian 13 root, tests/deb-in-root.sh); lintian allows no error.
+DEB_TOOLS := debhelper dpkg-dev lintian fakeroot mmdebstrap
+SUITE ?= bookworm
+deb:
+	@bash tests/install-deps.sh $(DEB_TOOLS)
+ifeq ($(SUITE),bookworm)
+	rm -rf $(B)/deb
+	mkdir -p $(B)/deb/src
+	tar -c --exclude='./build*' --exclude=./.git . | tar -x -C $(B)/deb/src
+	cd $(B)/deb/src && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	lintian --fail-on error --suppress-tags-from-file debian/lintian-suppress \
+		$(B)/deb/*.changes
+	@ls $(B)/deb/*.deb
+else
+	bash tests/deb-in-root.sh $(SUITE) $(B)/deb-$(SUITE)
+endif
+
+# both suites' packages on fresh roots (tests/integration/0900-deb.sh)
+deb-check:
+	@$(MAKE) --no-print-directory deb SUITE=bookworm
+	@$(MAKE) --no-print-directory deb SUITE=trixie
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TEST_BINS) man
+	@TESTS='0900*' bash tests/run-tests.sh $(BIN)
 
 clean:
 	rm -rf build build-san
@@ -195,4 +287,4 @@ clean:
 help:
 	@echo "make [all|check|check-matrix|demo|bench|install PREFIX=DIR|clean]"
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -path $(B)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -15,13 +15,31 @@
 #include "statustable.h"
 #include "upstream.h"
 
+struct gateway_reload; /* reload.c */
+
 struct gateway {
 	struct gconf conf;
 	struct upstream *sidecar;
 	struct metrics *metrics;
-	struct auth *auth;
+	struct auth *auth; /* replaced by a reload: read it atomically */
 	struct statustable *status;
+	struct gateway_reload *reload;
 };
+
+/*
+ * SIGHUP (reload.c): re-read the configuration file; the log levels and
+ * the authentication keys (BearerTokensFile and its tokens,
+ * AllowEmptyTokenOnPing, TLS.AllowedClients) take effect at once, every
+ * other changed key is logged as needing a restart, and a file that does
+ * not load keeps the running configuration.  gateway_reload_init records
+ * how the first load was made (path may be NULL, as for gconf_load).
+ */
+int gateway_reload_init(struct gateway *g, const char *path, bool verbose);
+void gateway_reload(void *g);
+/* systemd's STATUS= line: the pods the gateway knows. */
+void gateway_status_line(void *g, char *buf, size_t len);
+/* Free what reloads replaced (after the listeners stopped). */
+void gateway_reload_free(struct gateway *g);
 
 /*
  * The virtual-kubelet API: /create /status /delete /getLogs /pinglink

@@ -4,7 +4,8 @@
  *
  * Lifecycle: arguments -> configuration -> metrics, sidecar client,
  * authentication, status table -> listeners (API, then operations) ->
- * status refresher -> wait for SIGTERM/SIGINT -> stop the refresher (it
+ * status refresher -> daemon_run (READY=1 to systemd; SIGHUP reloads, see
+ * reload.c) until SIGTERM/SIGINT -> stop the refresher (it
  * wakes waiting requests) -> listeners -> the rest in reverse.
  */
 #include <pthread.h>
@@ -124,6 +125,7 @@ int main(int argc, char **argv)
 	static struct gateway g;
 	struct daemon_args args;
 	struct httpd *h = NULL, *ops = NULL;
+	struct daemon_hooks hooks = {&g, gateway_reload, gateway_status_line};
 	char err[1024] = "";
 	sigset_t sigs;
 	int rc;
@@ -166,6 +168,10 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	if (gateway_reload_init(&g, args.config, args.verbose) < 0) {
+		log_error("out of memory");
+		goto out;
+	}
 	g.status = statustable_new(&g.conf, g.sidecar, g.metrics);
 	if (!g.status) {
 		log_error("out of memory");
@@ -189,7 +195,7 @@ int main(int argc, char **argv)
 	else
 		log_notice("listening on %s:%u", g.conf.interlink_address,
 			   httpd_port(h));
-	log_notice("signal %d: shutting down", daemon_wait(&sigs));
+	log_notice("signal %d: shutting down", daemon_run(&sigs, &hooks));
 	rc = 0;
 out:
 	if (g.status)
@@ -198,6 +204,7 @@ out:
 	httpd_stop(h);
 	statustable_free(g.status);
 	auth_free(g.auth);
+	gateway_reload_free(&g);
 	upstream_free(g.sidecar);
 	metrics_free(g.metrics);
 	curl_global_cleanup();

@@ -272,8 +272,8 @@ int gateway_filter(void *ctx, struct httpd_request *req,
 	if (route && (route->fn == gateway_route_healthz ||
 		      route->fn == gateway_route_readyz))
 		return 0;
-	code = auth_check(g->auth, req, route && route->fn == route_ping,
-			  msg, sizeof(msg));
+	code = auth_check(__atomic_load_n(&g->auth, __ATOMIC_ACQUIRE), req,
+			  route && route->fn == route_ping, msg, sizeof(msg));
 	if (!code)
 		return 0;
 	log_warn("%s %s refused (%u): %s", req->method, req->path, code, msg);

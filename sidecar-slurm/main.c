@@ -15,6 +15,7 @@
 
 #include "backend_loader.h"
 #include "daemon.h"
+#include "reload.h"
 #include "httpd.h"
 #include "log.h"
 #include "memtrim.h"
@@ -116,6 +117,8 @@ int main(int argc, char **argv)
 	struct daemon_args args;
 	bool initialised = false;
 	struct httpd *tcp = NULL, *unx = NULL;
+	struct sidecar_reload rl = {&sc, NULL, false};
+	struct daemon_hooks hooks = {&rl, sidecar_reload, sidecar_status_line};
 	char err[1024] = "";
 	sigset_t sigs;
 	int rc = 1;
@@ -207,7 +210,9 @@ int main(int argc, char **argv)
 	if (sc.conf.allow_root_jobs && getuid() == 0)
 		log_warn("AllowRootJobs: pods of namespaces without a Tenants "
 			 "entry run as root");
-	log_notice("signal %d: shutting down", daemon_wait(&sigs));
+	rl.path = args.config;
+	rl.verbose = args.verbose;
+	log_notice("signal %d: shutting down", daemon_run(&sigs, &hooks));
 	rc = 0;
 out:
 	httpd_stop(tcp);

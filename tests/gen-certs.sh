@@ -1,5 +1,6 @@
 #!/bin/bash
-# gen-certs.sh DIR - make the test PKI (ECDSA P-256, PKCS#8 keys, mode 0600).
+# gen-certs.sh DIR - make the test PKI (ECDSA P-256, PKCS#8 keys, mode 0600)
+# with tools/interlink-certs.sh (the installed interlink-certs).
 #
 #   ca.crt/.key          test CA
 #   sidecar.crt/.key     CN=sidecar; SAN DNS:sidecar, DNS:localhost, IP:127.0.0.1; serverAuth
@@ -9,7 +10,7 @@
 #   rogue-ca.crt/.key    another CA
 #   rogue.crt/.key       CN=interlink-api from the rogue CA; clientAuth
 #   expired.crt/.key     CN=interlink-api, real CA, clientAuth, valid 2020-01-01..2021-01-01
-#   wrongeku.crt/.key    CN=interlink-api, real CA, serverAuth only
+#   wrongeku.crt/.key    CN=interlink-api, SAN DNS:localhost, real CA, serverAuth only
 #   noname.crt/.key      O=interlink tests (no CN, no SAN), real CA, clientAuth
 #
 # The negative certs carry the gateway's CN so that a test sees only the one
@@ -23,7 +24,19 @@ command -v openssl >/dev/null || die "openssl not found"
 mkdir -p -- "$1" || die "cannot create '$1'"
 out=$(cd -- "$1" && pwd -P)
 
-# Work in a private temp dir inside DIR, move the results in at the end.
+# The real certificates come from the installed tool's source
+# (tools/interlink-certs.sh); only the expired one needs `openssl ca` here.
+certs() { "$src/tools/interlink-certs.sh" -d "$out" --force --days 3650 "$@" >/dev/null; }
+src=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+certs --cn "interlink test CA" ca
+certs --ca rogue-ca --cn "rogue test CA" ca
+certs sidecar --san DNS:sidecar,DNS:localhost,IP:127.0.0.1
+certs gateway --san DNS:interlink,DNS:localhost,IP:127.0.0.1
+certs --cn virtual-kubelet vk vk
+certs --ca rogue-ca --cn interlink-api issue rogue --usage client
+certs --cn interlink-api issue wrongeku --usage server --san DNS:localhost
+
+# Work in a private temp dir inside DIR for the rest.
 umask 077
 w=$(mktemp -d "$out/.gen-certs.XXXXXX")
 trap 'rm -rf -- "$w"' EXIT
@@ -34,20 +47,7 @@ ossl() {
 		die "openssl $1 failed"
 	fi
 }
-days=3650
-
 key() { ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$w/$1.key"; }
-
-# ca NAME CN
-ca() {
-	key "$1"
-	ossl req -new -x509 -key "$w/$1.key" -out "$w/$1.crt" -days "$days" -sha256 -subj "/CN=$2" \
-		-addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign" \
-		-addext "subjectKeyIdentifier=hash"
-}
-
-# ext NAME EKU [SAN] - write the extension file for a leaf certificate
 ext() {
 	{
 		echo "basicConstraints=critical,CA:FALSE"
@@ -55,30 +55,9 @@ ext() {
 		echo "extendedKeyUsage=$2"
 		echo "subjectKeyIdentifier=hash"
 		echo "authorityKeyIdentifier=keyid"
-		[[ -z ${3:-} ]] || echo "subjectAltName=$3"
 	} >"$w/$1.ext"
 }
-
-# leaf NAME CA CN EKU [SAN] (CN "-": a subject without a CN)
-leaf() {
-	local subj="/CN=$3"
-	[[ $3 != - ]] || subj="/O=interlink tests"
-	key "$1"
-	ossl req -new -key "$w/$1.key" -out "$w/$1.csr" -subj "$subj"
-	ext "$1" "$4" "${5:-}"
-	ossl x509 -req -in "$w/$1.csr" -CA "$w/$2.crt" -CAkey "$w/$2.key" \
-		-CAserial "$w/$2.srl" -CAcreateserial -out "$w/$1.crt" -days "$days" -sha256 \
-		-extfile "$w/$1.ext"
-}
-
-ca ca "interlink test CA"
-ca rogue-ca "rogue test CA"
-leaf sidecar ca sidecar serverAuth "DNS:sidecar,DNS:localhost,IP:127.0.0.1"
-leaf gateway ca interlink-api serverAuth,clientAuth "DNS:interlink,DNS:localhost,IP:127.0.0.1"
-leaf vk ca virtual-kubelet clientAuth
-leaf rogue rogue-ca interlink-api clientAuth
-leaf wrongeku ca interlink-api serverAuth
-leaf noname ca - clientAuth
+cp "$out/ca.crt" "$out/ca.key" "$w/"
 
 # expired: `openssl x509 -req` (3.0) cannot set past dates; `openssl ca` can.
 key expired
@@ -106,6 +85,14 @@ ossl ca -batch -config "$w/ca.cnf" -cert "$w/ca.crt" -keyfile "$w/ca.key" -notex
 	-startdate 20200101000000Z -enddate 20210101000000Z \
 	-extfile "$w/expired.ext" -in "$w/expired.csr" -out "$w/expired.crt"
 
+# noname: a subject without a CN and no SAN (TLS.AllowedClients refuses it)
+key noname
+ossl req -new -key "$w/noname.key" -out "$w/noname.csr" -subj "/O=interlink tests"
+ext noname clientAuth
+ossl x509 -req -in "$w/noname.csr" -CA "$w/ca.crt" -CAkey "$w/ca.key" \
+	-CAserial "$w/ca.srl" -CAcreateserial -out "$w/noname.crt" -days 3650 -sha256 \
+	-extfile "$w/noname.ext"
+
 # Check what each cert is for, and that the negative ones really fail.
 check() { ossl verify -x509_strict "$@"; }
 refuse() {
@@ -114,19 +101,17 @@ refuse() {
 		die "openssl verify $* unexpectedly succeeded"
 	fi
 }
-check -CAfile "$w/ca.crt" -purpose sslserver "$w/sidecar.crt" "$w/gateway.crt"
-check -CAfile "$w/ca.crt" -purpose sslclient "$w/gateway.crt" "$w/vk.crt"
-check -CAfile "$w/rogue-ca.crt" -purpose sslclient "$w/rogue.crt"
-check -CAfile "$w/ca.crt" -purpose sslclient -no_check_time "$w/expired.crt"
-check -CAfile "$w/ca.crt" -purpose sslserver "$w/wrongeku.crt"
-check -CAfile "$w/ca.crt" -purpose sslclient "$w/noname.crt"
-refuse -CAfile "$w/ca.crt" "$w/rogue.crt"
-refuse -CAfile "$w/ca.crt" -purpose sslclient "$w/expired.crt"
-refuse -CAfile "$w/ca.crt" -purpose sslclient "$w/wrongeku.crt"
-refuse -CAfile "$w/ca.crt" -purpose sslclient "$w/sidecar.crt"
+check -CAfile "$out/ca.crt" -purpose sslserver "$out/sidecar.crt" "$out/gateway.crt"
+check -CAfile "$out/ca.crt" -purpose sslclient "$out/gateway.crt" "$out/vk.crt"
+check -CAfile "$out/rogue-ca.crt" -purpose sslclient "$out/rogue.crt"
+check -CAfile "$out/ca.crt" -purpose sslclient -no_check_time "$w/expired.crt"
+check -CAfile "$out/ca.crt" -purpose sslserver "$out/wrongeku.crt"
+check -CAfile "$out/ca.crt" -purpose sslclient "$w/noname.crt"
+refuse -CAfile "$out/ca.crt" "$out/rogue.crt"
+refuse -CAfile "$out/ca.crt" -purpose sslclient "$w/expired.crt"
+refuse -CAfile "$out/ca.crt" -purpose sslclient "$out/wrongeku.crt"
+refuse -CAfile "$out/ca.crt" -purpose sslclient "$out/sidecar.crt"
 
-for n in ca rogue-ca sidecar gateway vk rogue expired wrongeku noname; do
-	chmod 600 "$w/$n.key"
-	chmod 644 "$w/$n.crt"
-	mv -f "$w/$n.key" "$w/$n.crt" "$out/"
-done
+chmod 600 "$w/expired.key" "$w/noname.key"
+chmod 644 "$w/expired.crt" "$w/noname.crt"
+mv -f "$w/expired.key" "$w/expired.crt" "$w/noname.key" "$w/noname.crt" "$out/"

@@ -11,6 +11,7 @@
 # Idempotent and fast: one dpkg-query call decides what is missing; apt-get
 # runs only when something is. Must run as root when anything is missing.
 # apt-get's output goes to a log that is shown only if it fails.
+# Arguments name more packages (`make deb`: the Debian packaging tools).
 set -euo pipefail
 
 codename=
@@ -32,6 +33,8 @@ pkgs=(
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
 	openssl bubblewrap procps curl iproute2 binutils
+	mandoc groff-base systemd
+	"$@"
 )
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
