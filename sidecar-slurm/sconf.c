@@ -74,6 +74,10 @@ const struct conf_key sconf_table[] = {
 	{"AllowRawShellAnnotations", CONF_BOOL, OFF(allow_raw_shell), "false",
 	 0, 0, NULL, "honour slurm-job.vk.io/pre-exec, singularity-options and "
 	 "singularity-mounts (raw shell in jobs)"},
+	{"AllowTunnelAnnotations", CONF_BOOL, OFF(allow_tunnel), "false", 0,
+	 0, NULL, "run upstream's interlink.eu/wstunnel-, rathole- and "
+	 "ssh-client-commands and the mesh script in pre-exec (shell "
+	 "supplied with the pod)"},
 	{"CommandPrefix", CONF_STRING, OFF(command_prefix), NULL, 0, 0, NULL,
 	 "shell text run at the start of every job (site set-up)"},
 	{"HostPathPrefixes", CONF_STRLIST, OFF(host_path_prefixes), NULL, 0, 0,

@@ -39,6 +39,7 @@ struct sconf {
 	int64_t idle_timeout_s;
 	bool cancel_orphans;
 	bool allow_raw_shell;      /* AllowRawShellAnnotations */
+	bool allow_tunnel;         /* AllowTunnelAnnotations */
 	char *command_prefix;      /* CommandPrefix */
 	struct conf_strlist host_path_prefixes;
 	bool allow_plain_http;     /* AllowPlainHTTP */

@@ -7,9 +7,11 @@ UNIT_DEPS_test_ilctl_pod := interlink-api/ilctl_pod.c interlink-api/ilctl_util.c
                             common/yamljson.c common/buf.c common/text.c \
                             proto/wire.c
 UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
+                            sidecar-slurm/tunnels.c \
                             common/buf.c common/text.c common/log.c \
                             proto/wire.c common/fsutil.c
 UNIT_DEPS_test_probes    := sidecar-slurm/probes.c sidecar-slurm/jobscript.c \
+                            sidecar-slurm/tunnels.c \
                             common/buf.c common/text.c common/log.c \
                             proto/wire.c common/fsutil.c
 UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c common/strmap.c \
