@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "flavors.h"
 #include "tenancy.h"
 #include "text.h"
@@ -82,6 +83,19 @@ const struct conf_key sconf_table[] = {
 	 "shell text run at the start of every job (site set-up)"},
 	{"HostPathPrefixes", CONF_STRLIST, OFF(host_path_prefixes), NULL, 0, 0,
 	 NULL, "hostPath volumes only under these paths (none by default)"},
+	{"VolumeClaims", CONF_RAW, 0, NULL, 0, 0, NULL,
+	 "namespace/claim (or namespace/*) -> folder for "
+	 "persistentVolumeClaim volumes; {namespace} and {claim} expand"},
+	{"VolumeClaimPattern", CONF_STRING, OFF(claim_pattern), NULL, 0, 0,
+	 NULL, "folder of any namespace's claim, e.g. "
+	 "/lustre/projects/{namespace}/{claim}"},
+	{"VolumeClaimPrefixes", CONF_STRLIST, OFF(claim_prefixes), NULL, 0, 0,
+	 NULL, "claim folders only below these paths (none by default)"},
+	{"VolumeClaimPVSources", CONF_STRLIST, OFF(claim_pv_sources), NULL, 0,
+	 0, NULL, "use the bound PersistentVolume's hostPath and/or nfs "
+	 "source for unmapped claims"},
+	{"VolumeClaimNFSMounts", CONF_RAW, 0, NULL, 0, 0, NULL,
+	 "\"server:/export\" -> where the nodes mount it, for nfs PVs"},
 	{"AllowPlainHTTP", CONF_BOOL, OFF(allow_plain_http), "false", 0, 0,
 	 NULL, "allow a TCP listener without TLS on a non-loopback address"},
 	{"Flavors", CONF_RAW, 0, NULL, 0, 0, NULL,
@@ -174,7 +188,8 @@ static int check(struct sconf *c, char *err, size_t errlen)
 	}
 	if (tenancy_check(c->raw, err, errlen) < 0 ||
 	    flavors_check(c->raw, err, errlen) < 0 ||
-	    check_taints(c->raw, err, errlen) < 0)
+	    check_taints(c->raw, err, errlen) < 0 ||
+	    claims_check_conf(c, err, errlen) < 0)
 		return -1;
 	if (!c->tls_enabled && c->sidecar_port && *c->sidecar_port &&
 	    !c->allow_plain_http && !text_is_loopback(c->sidecar_address)) {

@@ -35,9 +35,12 @@
  *     exist, Directory / File / Socket / CharDevice / BlockDevice need that
  *     kind of file, DirectoryOrCreate (mkdir -p, 0755) and FileOrCreate
  *     (empty 0644 file, parent must exist) create it on the sidecar's host.
+ *   - persistentVolumeClaim: the site folder claims.h resolved, bound
+ *     read-only when the claim's readOnly or the mount's says so; a claim
+ *     without a folder is a 400 naming it.
  *   - a volume without a type is an emptyDir (the API server's default);
- *     any other type (persistentVolumeClaim, nfs, csi, ...) is a 400 naming
- *     the volume, whether mounted or not.
+ *     any other type (nfs, csi, ...) is a 400 naming the volume, whether
+ *     mounted or not.
  *   - a volumeMount naming no volume, a mountPath that is not absolute or
  *     holds "..", ':' or ',', two mounts at one path, a subPath that is not
  *     a relative path inside the volume: 400.
@@ -78,6 +81,16 @@ struct volumes {
 int volumes_prepare(const struct wire_retrieved_pod_data *rpd,
 		    const char *dir, struct volumes *ret, char *err,
 		    size_t errlen);
+
+/*
+ * The same, with the folders of the pod's persistentVolumeClaim volumes
+ * (claims.h; NULL: none, and such a volume is a 400): bound as they are,
+ * read-only when the claim or the mount says readOnly.
+ */
+struct claims;
+int volumes_prepare_claims(const struct wire_retrieved_pod_data *rpd,
+			   const char *dir, const struct claims *claims,
+			   struct volumes *ret, char *err, size_t errlen);
 
 /* Release what volumes_prepare filled; safe on a zeroed struct. */
 void volumes_done(struct volumes *v);

@@ -19,7 +19,10 @@ UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c common/strm
 UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/buf.c \
                             proto/wire.c
 UNIT_DEPS_test_volumes   := sidecar-slurm/volumes.c common/fsutil.c \
+                            sidecar-slurm/claims.c common/buf.c \
                             common/log.c common/text.c proto/wire.c
+UNIT_DEPS_test_claims    := sidecar-slurm/claims.c common/buf.c common/text.c \
+                            common/fsutil.c proto/wire.c
 UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
                                common/text.c
 UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c \
