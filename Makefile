@@ -86,6 +86,7 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/sidecar_util.c sidecar-slurm/reload.c \
                sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
+               sidecar-slurm/tunnels.c sidecar-slurm/claims.c \
                sidecar-slurm/volumes.c \
                sidecar-slurm/poller.c \
                sidecar-slurm/logs.c sidecar-slurm/backend_slurm.c \

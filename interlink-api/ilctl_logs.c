@@ -150,6 +150,10 @@ static const char *pick_container(const cJSON *pod,
 	if (a->container && (has_container(ctrs, a->container) ||
 			     has_container(init, a->container)))
 		return a->container;
+	/* the sidecar's log of the pod's tunnel client commands
+	 * (sidecar-slurm/tunnels.h) */
+	if (a->container && strcmp(a->container, "interlink-tunnels") == 0)
+		return a->container;
 	if (!a->container && cJSON_GetArraySize(list) == 1)
 		only = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetArrayItem(list, 0), "name"));

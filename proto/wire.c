@@ -41,7 +41,9 @@ enum {
 	FL_OMIT_EMPTY = 1 << 6, /* empty list or object not encoded */
 	FL_NSEC = 1 << 7,       /* F_TIME keeps nanoseconds at aux */
 	FL_ZERO_TIME = 1 << 8,  /* unset F_TIME encoded as Go's zero time */
-	FL_OTHER = 1 << 9       /* F_ONEOF: first other key -> char * at aux */
+	FL_OTHER = 1 << 9,      /* F_ONEOF: first other key -> char * at aux */
+	FL_SHAPELESS = 1 << 10  /* a value that does not decode is absent
+	                         * (fields of drafts whose shape may change) */
 };
 
 struct field {
@@ -300,6 +302,13 @@ static const struct field host_path_vol_fields[] = {
 	{ 0 }
 };
 
+static const struct field pvc_vol_fields[] = {
+	{ FIELD("claimName", F_STR, struct wire_volume, source),
+	  .flags = FL_NULLABLE },
+	{ FIELD("readOnly", F_BOOL, struct wire_volume, read_only) },
+	{ 0 }
+};
+
 static const struct variant volume_variants[] = {
 	{ "configMap", WIRE_VOL_CONFIGMAP, configmap_vol_fields },
 	{ "secret", WIRE_VOL_SECRET, secret_vol_fields },
@@ -307,6 +316,7 @@ static const struct variant volume_variants[] = {
 	{ "downwardAPI", WIRE_VOL_DOWNWARD_API, downward_vol_fields },
 	{ "emptyDir", WIRE_VOL_EMPTYDIR, empty_fields },
 	{ "hostPath", WIRE_VOL_HOSTPATH, host_path_vol_fields },
+	{ "persistentVolumeClaim", WIRE_VOL_PVC, pvc_vol_fields },
 	{ NULL, 0, NULL }
 };
 
@@ -405,6 +415,69 @@ static const struct list_type secret_type = {
 
 #define CM_LIST(k, t, m, n, type)                                      \
 	{ FIELD(k, F_LIST, t, m), COUNT(t, n), .sub = (type) }
+/* a list of a draft's objects: ignored when it has another shape */
+#define DRAFT_LIST(k, t, m, n, type)                                   \
+	{ FIELD(k, F_LIST, t, m), COUNT(t, n), .sub = (type),          \
+	  .flags = FL_SHAPELESS }
+
+static const struct field pvc_meta_fields[] = {
+	{ FIELD("name", F_STR, struct wire_pvc, name), .flags = FL_NULLABLE },
+	{ FIELD("namespace", F_STR, struct wire_pvc, namespace),
+	  .flags = FL_NULLABLE },
+	{ 0 }
+};
+
+static const struct field pvc_spec_fields[] = {
+	{ FIELD("volumeName", F_STR, struct wire_pvc, volume_name),
+	  .flags = FL_NULLABLE | FL_NONEMPTY },
+	{ 0 }
+};
+
+static const struct field pvc_fields[] = {
+	{ .key = "metadata", .kind = F_OBJ, .sub = pvc_meta_fields },
+	{ .key = "spec", .kind = F_OBJ, .sub = pvc_spec_fields },
+	{ 0 }
+};
+
+static const struct field pv_meta_fields[] = {
+	{ FIELD("name", F_STR, struct wire_pv, name), .flags = FL_NULLABLE },
+	{ 0 }
+};
+
+static const struct field pv_host_path_fields[] = {
+	{ FIELD("path", F_STR, struct wire_pv, host_path),
+	  .flags = FL_NULLABLE | FL_NONEMPTY },
+	{ 0 }
+};
+
+static const struct field pv_nfs_fields[] = {
+	{ FIELD("server", F_STR, struct wire_pv, nfs_server),
+	  .flags = FL_NULLABLE | FL_NONEMPTY },
+	{ FIELD("path", F_STR, struct wire_pv, nfs_path),
+	  .flags = FL_NULLABLE | FL_NONEMPTY },
+	{ 0 }
+};
+
+static const struct field pv_spec_fields[] = {
+	{ .key = "hostPath", .kind = F_OBJ, .sub = pv_host_path_fields },
+	{ .key = "nfs", .kind = F_OBJ, .sub = pv_nfs_fields },
+	{ 0 }
+};
+
+/* a PersistentVolume, or a bare PersistentVolumeSource (hostPath/nfs at
+ * the top, as a "persistentVolumeSources" entry may be) */
+static const struct field pv_fields[] = {
+	{ .key = "metadata", .kind = F_OBJ, .sub = pv_meta_fields },
+	{ .key = "spec", .kind = F_OBJ, .sub = pv_spec_fields },
+	{ .key = "hostPath", .kind = F_OBJ, .sub = pv_host_path_fields },
+	{ .key = "nfs", .kind = F_OBJ, .sub = pv_nfs_fields },
+	{ 0 }
+};
+
+static const struct list_type pvc_type = { sizeof(struct wire_pvc),
+					   pvc_fields };
+static const struct list_type pv_type = { sizeof(struct wire_pv),
+					  pv_fields };
 
 static const struct field retrieved_container_fields[] = {
 	{ FIELD("name", F_STR, struct wire_retrieved_container, name) },
@@ -414,6 +487,10 @@ static const struct field retrieved_container_fields[] = {
 		projected, n_projected, &configmap_type),
 	CM_LIST("secrets", struct wire_retrieved_container, secrets,
 		n_secrets, &secret_type),
+	DRAFT_LIST("persistentVolumeClaims", struct wire_retrieved_container,
+		  pvcs, n_pvcs, &pvc_type),
+	DRAFT_LIST("persistentVolumes", struct wire_retrieved_container, pvs,
+		  n_pvs, &pv_type),
 	{ 0 }
 };
 
@@ -431,6 +508,14 @@ static const struct field retrieved_pod_data_fields[] = {
 	{ FIELD("jobScript", F_STR, struct wire_retrieved_pod_data,
 		job_script),
 	  .flags = FL_NULLABLE | FL_NONEMPTY },
+	/* keys match case-insensitively, as Go's: "persistentvolumes" is
+	 * the VK's PVC list */
+	DRAFT_LIST("persistentvolumes", struct wire_retrieved_pod_data, pvcs,
+		  n_pvcs, &pvc_type),
+	DRAFT_LIST("persistentVolumeClaims", struct wire_retrieved_pod_data,
+		  pvcs2, n_pvcs2, &pvc_type),
+	DRAFT_LIST("persistentVolumeSources", struct wire_retrieved_pod_data,
+		  pvs, n_pvs, &pv_type),
 	{ 0 }
 };
 
@@ -443,6 +528,8 @@ static const struct field pod_create_requests_fields[] = {
 		n_secrets, &secret_type),
 	CM_LIST("projectedvolumesmaps", struct wire_pod_create_requests,
 		projected, n_projected, &configmap_type),
+	DRAFT_LIST("persistentvolumes", struct wire_pod_create_requests, pvcs,
+		  n_pvcs, &pvc_type),
 	{ FIELD("jobscriptURL", F_STR, struct wire_pod_create_requests,
 		jobscript_url) },
 	{ 0 }
@@ -1109,6 +1196,8 @@ static int decode_field(struct dec *d, const cJSON *item,
 	return 0;
 }
 
+static void free_field(const struct field *f, void *base);
+
 /* obj NULL: every key absent, so that defaults apply */
 static int decode_table(struct dec *d, const cJSON *obj,
 			const struct field *f, void *base)
@@ -1129,6 +1218,12 @@ static int decode_table(struct dec *d, const cJSON *obj,
 			old = path_push_key(d, f->key);
 		r = decode_field(d, item, f, base);
 		path_pop(d, old);
+		if (r && (f->flags & FL_SHAPELESS)) {
+			free_field(f, base);
+			if (d->errlen)
+				d->err[0] = '\0';
+			r = 0;
+		}
 		if (r)
 			return -1;
 	}

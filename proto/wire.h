@@ -141,7 +141,8 @@ enum wire_volume_kind {
 	WIRE_VOL_PROJECTED,
 	WIRE_VOL_DOWNWARD_API,
 	WIRE_VOL_EMPTYDIR,
-	WIRE_VOL_HOSTPATH
+	WIRE_VOL_HOSTPATH,
+	WIRE_VOL_PVC /* persistentVolumeClaim: source = claimName */
 };
 
 struct wire_key_path {
@@ -153,8 +154,10 @@ struct wire_key_path {
 struct wire_volume {
 	char *name;
 	enum wire_volume_kind kind;
-	/* configMap.name, secret.secretName, hostPath.path; else NULL */
+	/* configMap.name, secret.secretName, hostPath.path,
+	 * persistentVolumeClaim.claimName; else NULL */
 	char *source;
+	bool read_only; /* persistentVolumeClaim.readOnly */
 	char *host_path_type; /* hostPath.type, NULL when absent */
 	struct wire_key_path *items;
 	size_t n_items;
@@ -196,6 +199,21 @@ struct wire_config_map {
 	size_t n_data;
 };
 
+/* v1.PersistentVolumeClaim, the parts the sidecar uses */
+struct wire_pvc {
+	char *name;        /* metadata.name */
+	char *namespace;   /* metadata.namespace */
+	char *volume_name; /* spec.volumeName: the bound PV, or NULL */
+};
+
+/* v1.PersistentVolume, the parts the sidecar uses */
+struct wire_pv {
+	char *name;       /* metadata.name */
+	char *host_path;  /* spec.hostPath.path, or NULL */
+	char *nfs_server; /* spec.nfs.server, or NULL */
+	char *nfs_path;   /* spec.nfs.path, or NULL */
+};
+
 /* RetrievedContainer */
 struct wire_retrieved_container {
 	char *name;
@@ -205,6 +223,12 @@ struct wire_retrieved_container {
 	size_t n_projected;
 	struct wire_config_map *secrets;
 	size_t n_secrets;
+	/* upstream's PVC branch: "persistentVolumeClaims"; PVs as
+	 * "persistentVolumes" (lenient: either may be absent) */
+	struct wire_pvc *pvcs;
+	size_t n_pvcs;
+	struct wire_pv *pvs;
+	size_t n_pvs;
 };
 
 /* RetrievedPodData: the API -> plugin /create body */
@@ -212,6 +236,16 @@ struct wire_retrieved_pod_data {
 	struct wire_pod pod;
 	struct wire_retrieved_container *containers; /* "container" */
 	size_t n_containers;
+	/* PVCs and PVs sent for the whole pod (upstream's PVC branch, a
+	 * draft: a value of another shape is ignored): "persistentvolumes"
+	 * (the VK's name for its PVC list), "persistentVolumeClaims", and PVs
+	 * (or bare hostPath/nfs sources) as "persistentVolumeSources" */
+	struct wire_pvc *pvcs;
+	size_t n_pvcs;
+	struct wire_pvc *pvcs2;
+	size_t n_pvcs2;
+	struct wire_pv *pvs;
+	size_t n_pvs;
 	char *job_script; /* "jobScript", NULL when absent or empty */
 };
 
@@ -224,6 +258,8 @@ struct wire_pod_create_requests {
 	size_t n_secrets;
 	struct wire_config_map *projected; /* "projectedvolumesmaps" */
 	size_t n_projected;
+	struct wire_pvc *pvcs; /* "persistentvolumes": PVCs (upstream) */
+	size_t n_pvcs;
 	char *jobscript_url; /* "jobscriptURL" */
 };
 

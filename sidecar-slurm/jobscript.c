@@ -8,6 +8,7 @@
 
 #include "probes.h"
 #include "text.h"
+#include "tunnels.h"
 
 #define IMAGE_ROOT_ANNOTATION "slurm-job.vk.io/image-root"
 #define PRE_EXEC_ANNOTATION "slurm-job.vk.io/pre-exec"
@@ -67,6 +68,7 @@ static const char script_epilogue[] =
 	"\tilk_c=$?\n"
 	"\t[ \"$ilk_c\" -gt \"$ilk_rc\" ] && ilk_rc=$ilk_c\n"
 	"done\n"
+	"ilk_tunnels_stop\n"
 	"exit \"$ilk_rc\"\n";
 
 static bool has_scheme(const char *s)
@@ -356,16 +358,28 @@ static int raw_block(struct buf *out, const char *what, const char *text)
 	return r;
 }
 
-/* POD_IP, the site's CommandPrefix, then the pod's pre-exec (upstream's
- * order). */
+/*
+ * POD_IP, the site's CommandPrefix, the pod's tunnel client commands, then
+ * the pod's pre-exec (upstream's order).  A mesh script in pre-exec
+ * (tunnels.h) wraps the rest of the job: all this then runs only in the
+ * outer run, which ends by running the script again under mesh.sh.
+ */
 static int site_and_pod_setup(const struct jobscript_conf *c,
 			      const struct wire_pod *pod, struct buf *out)
 {
 	const char *ip = wire_pod_annotation(pod, POD_IP_ANNOTATION);
 	const char *pre = wire_pod_annotation(pod, PRE_EXEC_ANNOTATION);
+	struct buf mesh, rest;
+	bool meshed;
 	int r = 0;
 
-	if (ip && *ip) {
+	buf_init(&mesh, 1 << 24);
+	buf_init(&rest, 1 << 24);
+	meshed = c->allow_tunnel && tunnels_split_pre_exec(pre, &mesh, &rest);
+	if (meshed)
+		r = buf_puts(out, "if [ -z \"${" TUNNELS_MESH_ENV "-}\" ]; "
+			     "then\n");
+	if (r == 0 && ip && *ip) {
 		r = buf_puts(out, "export POD_IP=");
 		if (r == 0)
 			r = buf_append_shquoted(out, ip, strlen(ip));
@@ -374,8 +388,20 @@ static int site_and_pod_setup(const struct jobscript_conf *c,
 	}
 	if (r == 0 && c->command_prefix && *c->command_prefix)
 		r = raw_block(out, "CommandPrefix (site)", c->command_prefix);
-	if (r == 0 && c->allow_raw && pre && *pre)
+	if (r == 0 && c->allow_tunnel)
+		r = tunnels_emit_clients(pod, out);
+	if (r == 0 && meshed) {
+		if (c->allow_raw && rest.len)
+			r = raw_block(out, PRE_EXEC_ANNOTATION, buf_str(&rest));
+		if (r == 0)
+			r = tunnels_emit_mesh(buf_str(&mesh), mesh.len, out);
+		if (r == 0)
+			r = buf_puts(out, "fi\n");
+	} else if (r == 0 && c->allow_raw && pre && *pre) {
 		r = raw_block(out, PRE_EXEC_ANNOTATION, pre);
+	}
+	buf_done(&mesh);
+	buf_done(&rest);
 	return r;
 }
 
@@ -404,6 +430,8 @@ int jobscript_build(const struct jobscript_conf *c,
 		r = buf_puts(out, " || exit 1\n");
 	if (r == 0)
 		r = buf_puts(out, script_prelude);
+	if (r == 0)
+		r = buf_puts(out, tunnels_prelude);
 	if (r == 0 && probes_pod_uses(pod, c->enable_probes))
 		r = probes_prelude(pod, c->runtime, out);
 	if (r == 0)

@@ -11,8 +11,8 @@
  * Every value that comes from the pod is single-quoted, so no pod field
  * can inject shell.  The exceptions are the raw-shell annotations
  * (slurm-job.vk.io/pre-exec, singularity-options, singularity-mounts),
- * emitted only when the site allows them (allow_raw), and the site's own
- * CommandPrefix.
+ * emitted only when the site allows them (allow_raw), the tunnel and mesh
+ * annotations (tunnels.h, allow_tunnel), and the site's own CommandPrefix.
  */
 #ifndef SIDECAR_JOBSCRIPT_H
 #define SIDECAR_JOBSCRIPT_H
@@ -31,6 +31,7 @@ struct jobscript_conf {
 	const char *bash_path;             /* BashPath */
 	const char *command_prefix;        /* CommandPrefix, or NULL */
 	bool allow_raw;                    /* AllowRawShellAnnotations */
+	bool allow_tunnel;                 /* AllowTunnelAnnotations */
 	bool enable_probes;                /* EnableProbes (probes.h) */
 };
 

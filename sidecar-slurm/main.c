@@ -153,6 +153,7 @@ int main(int argc, char **argv)
 	sc.js.bash_path = sc.conf.bash_path;
 	sc.js.command_prefix = sc.conf.command_prefix;
 	sc.js.allow_raw = sc.conf.allow_raw_shell;
+	sc.js.allow_tunnel = sc.conf.allow_tunnel;
 	sc.js.enable_probes = sc.conf.enable_probes;
 
 	if (backend_load(sc.conf.backend, &host, &be, err, sizeof(err)) < 0) {

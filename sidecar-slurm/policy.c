@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "tunnels.h"
 
 static bool under_prefix(const char *path, const char *prefix)
 {
@@ -48,8 +49,13 @@ static int check_raw_shell(const struct sconf *c, const struct wire_pod *pod,
 	static const char *const raw[] = {ANNOTATION_PRE_EXEC,
 					  ANNOTATION_RUNTIME_OPTIONS,
 					  ANNOTATION_RUNTIME_MOUNTS};
+	bool pre_exec_checked;
 
-	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
+	if (tunnels_check(c->allow_tunnel, c->allow_raw_shell, pod,
+			  &pre_exec_checked, err, errlen) < 0)
+		return -1;
+	for (size_t i = pre_exec_checked ? 1 : 0;
+	     i < sizeof(raw) / sizeof(raw[0]); i++) {
 		const char *v = wire_pod_annotation(pod, raw[i]);
 
 		/* runtime words must stay on the container's one line */

@@ -5,6 +5,8 @@
  *   - the raw-shell annotations slurm-job.vk.io/pre-exec,
  *     slurm-job.vk.io/singularity-options and -mounts only with
  *     AllowRawShellAnnotations: true;
+ *   - upstream's tunnel client commands and mesh script only with
+ *     AllowTunnelAnnotations: true (tunnels.h);
  *   - which Unix user the job runs as (tenancy.h); a sidecar running as
  *     root without a Tenants map runs nothing unless AllowRootJobs: true.
  */

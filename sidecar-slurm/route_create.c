@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "claims.h"
 #include "fsutil.h"
 #include "log.h"
 #include "text.h"
@@ -57,12 +58,14 @@ static int write_file(const char *dir, const char *name, const struct buf *b,
  */
 static int write_pod_files(struct sidecar *sc,
 			   const struct wire_retrieved_pod_data *rpd,
-			   const struct tenant_id *tid, const char *dir,
+			   const struct tenant_id *tid,
+			   const struct claims *claims, const char *dir,
 			   struct buf *script, char *err, size_t errlen)
 {
 	const struct wire_pod *pod = &rpd->pod;
 	/* hostPath: below its prefix, created as the job's user */
 	const struct volumes_host host = {
+		.claims = claims,
 		.prefixes = (const char *const *)sc->conf.host_path_prefixes.v,
 		.n_prefixes = sc->conf.host_path_prefixes.n,
 		.as_user = tid->uid != geteuid() || tid->gid != getegid(),
@@ -276,7 +279,7 @@ static int reply_created(struct httpd_request *req, const char *uid,
 
 static int do_create(struct sidecar *sc, struct httpd_request *req,
 		     const struct wire_retrieved_pod_data *rpd,
-		     const struct tenant_id *tid)
+		     const struct tenant_id *tid, const struct claims *claims)
 {
 	const struct wire_pod *pod = &rpd->pod;
 	struct pod_record rec = {0}, old = {0};
@@ -330,7 +333,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	if (r == 0)
 		r = podstore_put(sc->store, &rec);
 	if (r == 0)
-		r = write_pod_files(sc, rpd, tid, rec.dir, &script, err,
+		r = write_pod_files(sc, rpd, tid, claims, rec.dir, &script, err,
 				    sizeof(err));
 	/* the pod's folder and files belong to the job's user */
 	if (r == 0 && (tid->uid != getuid() || tid->gid != getgid()))
@@ -393,9 +396,10 @@ int sidecar_route_create(void *ctx, struct httpd_request *req)
 	struct sidecar *sc = ctx;
 	struct wire_retrieved_pod_data rpd = {0};
 	struct tenant_id tid;
+	struct claims claims = {0};
 	char err[ERRLEN];
 	cJSON *j = sidecar_parse_body(req);
-	int rc;
+	int r, rc;
 
 	if (!j)
 		return 0;
@@ -426,10 +430,22 @@ int sidecar_route_create(void *ctx, struct httpd_request *req)
 		rc = httpd_reply_text(req, 403, "forbidden: %s", err);
 		goto out;
 	}
+	r = claims_resolve(&sc->conf, &rpd, &tid, &claims, err, sizeof(err));
+	if (r < 0) {
+		log_notice("pod %s/%s (%s): %s", rpd.pod.namespace,
+			   rpd.pod.name, rpd.pod.uid, err);
+		rc = r == -EPERM ? httpd_reply_text(req, 403, "forbidden: %s",
+						    err) :
+		     r == -EINVAL ? httpd_reply_text(req, 400, "bad pod: %s",
+						     err) :
+				    httpd_reply_text(req, 500, "%s", err);
+		goto out;
+	}
 	pthread_mutex_lock(sidecar_create_lock(sc, rpd.pod.uid));
-	rc = do_create(sc, req, &rpd, &tid);
+	rc = do_create(sc, req, &rpd, &tid, &claims);
 	pthread_mutex_unlock(sidecar_create_lock(sc, rpd.pod.uid));
 out:
+	claims_done(&claims);
 	wire_retrieved_pod_data_done(&rpd);
 	cJSON_Delete(j);
 	return rc;

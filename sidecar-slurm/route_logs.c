@@ -16,6 +16,7 @@
 #include "text.h"
 #include "wire.h"
 #include "logs.h"
+#include "tunnels.h"
 
 /* ---- /getLogs --------------------------------------------------------- */
 
@@ -88,18 +89,28 @@ int sidecar_route_logs(void *ctx, struct httpd_request *req)
 	for (size_t i = 0; !kind && i < rec.n_init; i++)
 		if (strcmp(rec.init_names[i], ls.container_name) == 0)
 			kind = "init";
+	if (!kind && ls.container_name &&
+	    strcmp(ls.container_name, TUNNELS_LOG_NAME) == 0)
+		kind = "tunnels"; /* tunnels.h: the client commands' output */
 	if (!kind) {
 		rc = httpd_reply_text(req, 404, "pod %s has no container "
 				      "'%s'", rec.uid, ls.container_name);
 		pod_record_done(&rec);
 		goto out;
 	}
-	snprintf(out, sizeof(out), "%s/%s-%s.out", rec.dir, kind,
-		 ls.container_name && *ls.container_name ?
-			 ls.container_name : rec.names[0]);
-	snprintf(status, sizeof(status), "%s/%s-%s.status", rec.dir, kind,
-		 ls.container_name && *ls.container_name ?
-			 ls.container_name : rec.names[0]);
+	if (strcmp(kind, "tunnels") == 0) {
+		snprintf(out, sizeof(out), "%s/" TUNNELS_LOG_FILE, rec.dir);
+		snprintf(status, sizeof(status), "%s/" TUNNELS_STATUS_FILE,
+			 rec.dir);
+	} else {
+		const char *name = ls.container_name && *ls.container_name ?
+					   ls.container_name : rec.names[0];
+
+		snprintf(out, sizeof(out), "%s/%s-%s.out", rec.dir, kind,
+			 name);
+		snprintf(status, sizeof(status), "%s/%s-%s.status", rec.dir,
+			 kind, name);
+	}
 	pod_record_done(&rec);
 	alive = calloc(1, sizeof(*alive));
 	if (!alive) {

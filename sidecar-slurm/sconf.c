@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "flavors.h"
 #include "tenancy.h"
 #include "text.h"
@@ -90,10 +91,27 @@ const struct conf_key sconf_table[] = {
 	{"AllowRawShellAnnotations", CONF_BOOL, OFF(allow_raw_shell), "false",
 	 0, 0, NULL, "honour slurm-job.vk.io/pre-exec, singularity-options and "
 	 "singularity-mounts (raw shell in jobs)"},
+	{"AllowTunnelAnnotations", CONF_BOOL, OFF(allow_tunnel), "false", 0,
+	 0, NULL, "run upstream's interlink.eu/wstunnel-, rathole- and "
+	 "ssh-client-commands and the mesh script in pre-exec (shell "
+	 "supplied with the pod)"},
 	{"CommandPrefix", CONF_STRING, OFF(command_prefix), NULL, 0, 0, NULL,
 	 "shell text run at the start of every job (site set-up)"},
 	{"HostPathPrefixes", CONF_STRLIST, OFF(host_path_prefixes), NULL, 0, 0,
 	 NULL, "hostPath volumes only under these paths (none by default)"},
+	{"VolumeClaims", CONF_RAW, 0, NULL, 0, 0, NULL,
+	 "namespace/claim (or namespace/*) -> folder for "
+	 "persistentVolumeClaim volumes; {namespace} and {claim} expand"},
+	{"VolumeClaimPattern", CONF_STRING, OFF(claim_pattern), NULL, 0, 0,
+	 NULL, "folder of any namespace's claim, e.g. "
+	 "/lustre/projects/{namespace}/{claim}"},
+	{"VolumeClaimPrefixes", CONF_STRLIST, OFF(claim_prefixes), NULL, 0, 0,
+	 NULL, "claim folders only below these paths (none by default)"},
+	{"VolumeClaimPVSources", CONF_STRLIST, OFF(claim_pv_sources), NULL, 0,
+	 0, NULL, "use the bound PersistentVolume's hostPath and/or nfs "
+	 "source for unmapped claims"},
+	{"VolumeClaimNFSMounts", CONF_RAW, 0, NULL, 0, 0, NULL,
+	 "\"server:/export\" -> where the nodes mount it, for nfs PVs"},
 	{"AllowPlainHTTP", CONF_BOOL, OFF(allow_plain_http), "false", 0, 0,
 	 NULL, "allow a TCP listener without TLS (loopback included): "
 	 "anyone who can connect can run jobs"},
@@ -212,7 +230,8 @@ static int check(struct sconf *c, char *err, size_t errlen)
 	}
 	if (tenancy_check(c->raw, err, errlen) < 0 ||
 	    flavors_check(c->raw, err, errlen) < 0 ||
-	    check_taints(c->raw, err, errlen) < 0)
+	    check_taints(c->raw, err, errlen) < 0 ||
+	    claims_check_conf(c, err, errlen) < 0)
 		return -1;
 	/* a TCP port only when asked for: SidecarPort, or TLS's 4000 */
 	if (!c->sidecar_port && c->tls_enabled) {

@@ -41,6 +41,10 @@ struct sconf {
 	int64_t idle_timeout_s;
 	bool cancel_orphans;
 	bool allow_raw_shell;      /* AllowRawShellAnnotations */
+	bool allow_tunnel;         /* AllowTunnelAnnotations */
+	char *claim_pattern;       /* VolumeClaimPattern (claims.h) */
+	struct conf_strlist claim_prefixes;   /* VolumeClaimPrefixes */
+	struct conf_strlist claim_pv_sources; /* VolumeClaimPVSources */
 	char *command_prefix;      /* CommandPrefix */
 	struct conf_strlist host_path_prefixes;
 	bool allow_plain_http;     /* AllowPlainHTTP */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "fsutil.h"
 #include "safefs.h"
 #include "log.h"
@@ -29,6 +30,7 @@ struct vctx {
 	const struct volumes_host *host;
 	const struct wire_pod *pod;
 	const char *dir;
+	const struct claims *claims; /* claims.h; NULL: none resolved */
 	bool *mounted; /* per volume: some container mounts it */
 	bool *empty;   /* per volume: optional object absent, empty volume */
 	size_t files;
@@ -330,6 +332,12 @@ static int check_volume(struct vctx *c, size_t i)
 		return 0;
 	case WIRE_VOL_HOSTPATH:
 		return check_host_path(c, v);
+	case WIRE_VOL_PVC: /* claims.c resolved and checked its folder */
+		if (c->claims && i < c->claims->n && c->claims->dir[i])
+			return 0;
+		return bad(c, "volume '%s': persistentVolumeClaim '%s' is not "
+			   "mapped to a folder on this cluster (VolumeClaims)",
+			   v->name, show(v->source, s, sizeof(s)));
 	case WIRE_VOL_OTHER:
 	default:
 		if (is_empty_dir(v))
@@ -726,6 +734,8 @@ static int prepare_volume(struct vctx *c, size_t i)
 
 	if (v->kind == WIRE_VOL_HOSTPATH)
 		return prepare_host_path(c, v);
+	if (v->kind == WIRE_VOL_PVC)
+		return 0; /* an existing site folder, never created */
 	r = volume_folder(c, v, rel, sizeof(rel), vdir, sizeof(vdir));
 	if (r < 0)
 		return r;
@@ -792,6 +802,8 @@ static int sub_path_host(struct vctx *c, const struct wire_volume *v,
 	if (mkpath(full, sizeof(full), "%s/%s", base, sub) < 0)
 		return bad(c, "volume '%s': subPath '%s' is too long",
 			   v->name, show(sub, s, sizeof(s)));
+	if (v->kind == WIRE_VOL_PVC)
+		return 0; /* claims.c walked it without following symlinks */
 	if (v->kind == WIRE_VOL_HOSTPATH) {
 		const char *rel;
 		int pfd = open_host_prefix(c, full, &rel);
@@ -857,6 +869,9 @@ static int container_binds(struct vctx *c, const struct wire_container *ct,
 
 		if (v->kind == WIRE_VOL_HOSTPATH)
 			r = mkpath(host, sizeof(host), "%s", v->source);
+		else if (v->kind == WIRE_VOL_PVC)
+			r = mkpath(host, sizeof(host), "%s",
+				   c->claims->dir[vi]);
 		else
 			r = volume_folder(c, v, rel, sizeof(rel), host,
 					  sizeof(host));
@@ -876,7 +891,8 @@ static int container_binds(struct vctx *c, const struct wire_container *ct,
 		}
 		if (r == 0)
 			r = add_bind(c, ret, host, m->mount_path,
-				     m->read_only || is_data(v));
+				     m->read_only || is_data(v) ||
+					     v->read_only);
 	}
 	if (r == 0)
 		sort_binds(ret);
@@ -977,6 +993,7 @@ int volumes_prepare_host(const struct wire_retrieved_pod_data *rpd,
 {
 	struct vctx c = {
 		.rpd = rpd, .pod = &rpd->pod, .dir = dir, .host = host,
+		.claims = host ? host->claims : NULL,
 		.err = err, .errlen = errlen,
 	};
 	size_t nv = rpd->pod.n_volumes;

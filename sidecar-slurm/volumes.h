@@ -39,9 +39,12 @@
  *     (opened as the operator wrote it), never through a symlink or "..",
  *     and whatever is created is created with the job user's fsuid/fsgid,
  *     so the kernel applies that user's permissions.
+ *   - persistentVolumeClaim: the site folder claims.h resolved, bound
+ *     read-only when the claim's readOnly or the mount's says so; a claim
+ *     without a folder is a 400 naming it.
  *   - a volume without a type is an emptyDir (the API server's default);
- *     any other type (persistentVolumeClaim, nfs, csi, ...) is a 400 naming
- *     the volume, whether mounted or not.
+ *     any other type (nfs, csi, ...) is a 400 naming the volume, whether
+ *     mounted or not.
  *   - a volumeMount naming no volume, a mountPath that is not absolute or
  *     holds "..", ':' or ',', two mounts at one path, a subPath that is not
  *     a relative path inside the volume: 400.
@@ -69,7 +72,12 @@ struct volumes {
 };
 
 /* Where hostPath volumes may be and who creates them (optional). */
+struct claims;
 struct volumes_host {
+	/* the folders of the pod's persistentVolumeClaim volumes (claims.h;
+	 * NULL: none, and such a volume is a 400): bound as they are,
+	 * read-only when the claim or the mount says readOnly */
+	const struct claims *claims;
 	const char *const *prefixes; /* HostPathPrefixes; none: "/" */
 	size_t n_prefixes;
 	bool as_user; /* create with this fsuid/fsgid */
@@ -77,7 +85,8 @@ struct volumes_host {
 	gid_t gid;
 };
 
-/* volumes_prepare with hostPath rules (host may be NULL). */
+/* volumes_prepare with the site's hostPath and claim rules (host may be
+ * NULL). */
 int volumes_prepare_host(const struct wire_retrieved_pod_data *rpd,
 			 const char *dir, const struct volumes_host *host,
 			 struct volumes *ret, char *err, size_t errlen);

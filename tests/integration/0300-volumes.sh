@@ -52,7 +52,7 @@ YAML
 out=$(ilctl create -f "$W/pvc.yaml" 2>&1)
 check "a PVC volume fails the create" [ $? -ne 0 ]
 check_match "with a 400 naming the volume and its type" \
-	"400.*volume 'data': type 'persistentVolumeClaim' is not supported" \
+	"400.*volume 'data': persistentVolumeClaim 'my-claim' is not mapped to a folder" \
 	"$out"
 
 cat >"$W/nomount.yaml" <<'YAML'

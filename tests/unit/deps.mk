@@ -7,9 +7,11 @@ UNIT_DEPS_test_ilctl_pod := interlink-api/ilctl_pod.c interlink-api/ilctl_util.c
                             common/yamljson.c common/buf.c common/text.c \
                             proto/wire.c
 UNIT_DEPS_test_jobscript := sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
+                            sidecar-slurm/tunnels.c \
                             common/buf.c common/text.c common/log.c \
                             proto/wire.c common/fsutil.c common/safefs.c
 UNIT_DEPS_test_probes    := sidecar-slurm/probes.c sidecar-slurm/jobscript.c \
+                            sidecar-slurm/tunnels.c \
                             common/buf.c common/text.c common/log.c \
                             proto/wire.c common/fsutil.c common/safefs.c
 UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c common/safefs.c common/strmap.c \
@@ -18,8 +20,11 @@ UNIT_DEPS_test_poller    := sidecar-slurm/poller.c common/strmap.c common/log.c
 UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/safefs.c common/buf.c \
                             proto/wire.c
 UNIT_DEPS_test_volumes   := sidecar-slurm/volumes.c common/fsutil.c common/safefs.c \
+                            sidecar-slurm/claims.c common/buf.c \
                             common/log.c common/text.c proto/wire.c
 UNIT_DEPS_test_safefs   := common/safefs.c common/fsutil.c
+UNIT_DEPS_test_claims    := sidecar-slurm/claims.c common/buf.c common/text.c \
+                            common/fsutil.c proto/wire.c
 UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
                                common/text.c
 UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c \

@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "fsutil.h"
 #include "jobscript.h"
+#include "tunnels.h"
 #include "wire.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -999,8 +1000,9 @@ struct pod_run {
 };
 
 /* Write the env files and the script of pod, run it with bash. */
-static void run_pod(struct pod_run *pr, const char *base,
-		    const struct wire_pod *pod, bool with_mounts)
+static void run_pod_with(struct pod_run *pr, const char *base,
+			 const struct wire_pod *pod, bool with_mounts,
+			 bool allow_tunnel)
 {
 	struct jobscript_mount bind = {"/nonexistent host", "/ctr 'x'", true};
 	struct jobscript_mounts mounts[16];
@@ -1027,6 +1029,7 @@ static void run_pod(struct pod_run *pr, const char *base,
 					 strlen(standin), 0755),
 			 0);
 	conf = conf_for(pr->runtime);
+	conf.allow_tunnel = allow_tunnel;
 	buf_init(&b, 1 << 20);
 	for (size_t i = 0; i < n; i++) {
 		bool init;
@@ -1055,6 +1058,12 @@ static void run_pod(struct pod_run *pr, const char *base,
 	pr->rc = run(base, argv, &pr->stdout_);
 	free(script_path);
 	free(rtdir);
+}
+
+static void run_pod(struct pod_run *pr, const char *base,
+		    const struct wire_pod *pod, bool with_mounts)
+{
+	run_pod_with(pr, base, pod, with_mounts, false);
 }
 
 static void pod_run_done(struct pod_run *pr)
@@ -1273,6 +1282,295 @@ static void test_script_runtime_missing(void **state)
 	wire_pod_done(&pod);
 }
 
+/* ---- tunnel and mesh annotations (tunnels.h) --------------------------- */
+
+#define MESH_OPEN "cat <<'EOFMESH' > $TMPDIR/mesh.sh\n"
+
+static void split_is(const char *pre, const char *mesh, const char *rest)
+{
+	struct buf m, r;
+	bool found;
+
+	buf_init(&m, 1 << 20);
+	buf_init(&r, 1 << 20);
+	found = tunnels_split_pre_exec(pre, &m, &r);
+	if (!mesh) {
+		assert_false(found);
+	} else {
+		assert_true(found);
+		assert_string_equal(buf_str(&m), mesh);
+		assert_string_equal(buf_str(&r), rest);
+	}
+	buf_done(&m);
+	buf_done(&r);
+}
+
+static void test_tunnel_split(void **state)
+{
+	(void)state;
+	split_is(MESH_OPEN "#!/bin/bash\nexec \"$@\"\nEOFMESH\n",
+		 "#!/bin/bash\nexec \"$@\"\n", "");
+	split_is("echo a\n" MESH_OPEN "x\nEOFMESH\necho b\n", "x\n",
+		 "echo a\necho b\n");
+	/* trailing blanks after the marker are fine, EOFMESH must be alone */
+	split_is("cat <<'EOFMESH' > $TMPDIR/mesh.sh  \nEOFMESHx\n"
+		 " EOFMESH\nEOFMESH",
+		 "EOFMESHx\n EOFMESH\n", "");
+	split_is(MESH_OPEN "", NULL, NULL);        /* no body, no end */
+	split_is(MESH_OPEN "x\n", NULL, NULL);     /* no EOFMESH */
+	split_is("echo " MESH_OPEN "x\nEOFMESH\n", NULL, NULL); /* mid-line */
+	split_is("cat <<'EOFMESH' > $TMPDIR/mesh.sh; rm -rf /\nx\nEOFMESH\n",
+		 NULL, NULL);
+	split_is("echo hi\n", NULL, NULL);
+	split_is(NULL, NULL, NULL);
+}
+
+/* Without AllowTunnelAnnotations nothing of theirs reaches the script. */
+static void test_tunnel_disabled(void **state)
+{
+	static const char *const ann[] = {
+		"interlink.eu/wstunnel-client-commands", "touch WSTUNNEL",
+		"interlink.eu/rathole-client-commands", "touch RATHOLE",
+		"interlink.eu/ssh-client-commands", "touch SSHTUN",
+		"slurm-job.vk.io/pre-exec",
+		MESH_OPEN "touch MESHED\nEOFMESH\n", NULL};
+	const struct ctr ctrs[] = {{.name = "m", .image = "x"}};
+	struct jobscript_conf conf = conf_for("rt");
+	struct wire_pod pod;
+	struct buf b;
+	char err[256];
+	bool checked;
+
+	(void)state;
+	make_pod(&pod, NULL, 0, ctrs, 1, ann);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(jobscript_build(&conf, &pod, "/d", NULL, &b), 0);
+	assert_null(strstr(buf_str(&b), "WSTUNNEL"));
+	assert_null(strstr(buf_str(&b), "RATHOLE"));
+	assert_null(strstr(buf_str(&b), "SSHTUN"));
+	assert_null(strstr(buf_str(&b), "MESHED"));
+	assert_null(strstr(buf_str(&b), "mesh.sh"));
+	/* and policy refuses such pods */
+	assert_int_equal(tunnels_check(false, true, &pod, &checked, err,
+				       sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "AllowTunnelAnnotations"));
+	assert_int_equal(tunnels_check(true, false, &pod, &checked, err,
+				       sizeof(err)),
+			 0);
+	assert_true(checked);
+	buf_done(&b);
+	wire_pod_done(&pod);
+}
+
+static void test_tunnel_policy(void **state)
+{
+	static const char *const ssh[] = {
+		"interlink.eu/ssh-client-commands", "ssh -N x &", NULL};
+	static const char *const mesh_and_more[] = {
+		"slurm-job.vk.io/pre-exec",
+		"module load x\n" MESH_OPEN "exec \"$@\"\nEOFMESH\n", NULL};
+	static const char *const plain_pre[] = {
+		"slurm-job.vk.io/pre-exec", "module load x", NULL};
+	const struct ctr ctrs[] = {{.name = "m", .image = "x"}};
+	struct wire_pod pod;
+	char err[256];
+	bool checked;
+
+	(void)state;
+	make_pod(&pod, NULL, 0, ctrs, 1, ssh);
+	assert_int_equal(tunnels_check(false, true, &pod, &checked, err,
+				       sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "interlink.eu/ssh-client-commands"));
+	assert_int_equal(tunnels_check(true, false, &pod, &checked, err,
+				       sizeof(err)),
+			 0);
+	assert_false(checked);
+	assert_true(tunnels_pod_uses(&pod));
+	wire_pod_done(&pod);
+
+	/* the mesh script is allowed, the rest of pre-exec is raw shell */
+	make_pod(&pod, NULL, 0, ctrs, 1, mesh_and_more);
+	assert_int_equal(tunnels_check(true, false, &pod, &checked, err,
+				       sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "AllowRawShellAnnotations"));
+	assert_int_equal(tunnels_check(true, true, &pod, &checked, err,
+				       sizeof(err)),
+			 0);
+	assert_true(checked);
+	wire_pod_done(&pod);
+
+	/* an ordinary pre-exec is left to the raw-shell check */
+	make_pod(&pod, NULL, 0, ctrs, 1, plain_pre);
+	assert_int_equal(tunnels_check(false, false, &pod, &checked, err,
+				       sizeof(err)),
+			 0);
+	assert_false(checked);
+	assert_false(tunnels_pod_uses(&pod));
+	wire_pod_done(&pod);
+}
+
+static pid_t read_pid(const char *dir, const char *name)
+{
+	size_t len = 0;
+	char *s = read_file(dir, name, &len);
+	long v;
+
+	if (!s)
+		fail_msg("%s/%s: missing", dir, name);
+	v = strtol(s, NULL, 10);
+	free(s);
+	assert_true(v > 1);
+	return (pid_t)v;
+}
+
+static void assert_log_has(const struct pod_run *pr, const char *line)
+{
+	size_t len = 0;
+	char *log = read_file(pr->dir, TUNNELS_LOG_FILE, &len);
+
+	if (!log)
+		fail_msg("%s/%s: missing", pr->dir, TUNNELS_LOG_FILE);
+	if (!strstr(log, line))
+		fail_msg("tunnels.out lacks '%s':\n%s", line, log);
+	free(log);
+}
+
+/*
+ * With the key: the client commands run before the init containers, in
+ * the background, byte for byte as given, their output tagged in
+ * tunnels.out, and they are gone when the job has ended.
+ */
+static void test_tunnel_script_runs(void **state)
+{
+	const char *base = *state;
+	struct buf text, want;
+	/* the client must be up before the init container ends */
+	static const char *const wait_client[] = {
+		BASH, "-c",
+		"for i in $(seq 600); do [ -e ../client.pid ] && exit 0; "
+		"sleep 0.1; done; exit 9",
+		NULL};
+	static const char *const hello[] = {"/bin/echo", "hello", NULL};
+	const struct ctr init[] = {
+		{.name = "wait", .image = "x", .cmd = wait_client}};
+	const struct ctr ctrs[] = {{.name = "m", .image = "x", .cmd = hello}};
+	const char *ann[5];
+	struct pod_run pr;
+	struct wire_pod pod;
+	pid_t client;
+
+	buf_init(&text, 1 << 20);
+	/* runs, then execs before the hostile lines (which stay text) */
+	assert_int_equal(buf_puts(&text,
+				  "echo \"client up in ${PWD##*/}\"\n"
+				  "echo \"$$\" >../client.pid.tmp && "
+				  "mv ../client.pid.tmp ../client.pid\n"
+				  "echo \"quoted 'text'\"\n"
+				  "exec sleep 300\n"),
+			 0);
+	for (size_t i = 0; hostile[i]; i++) {
+		assert_int_equal(buf_puts(&text, hostile[i]), 0);
+		assert_int_equal(buf_puts(&text, "\n"), 0);
+	}
+	assert_int_equal(buf_puts(&text, "$(touch INJECTED)'\"`"), 0);
+	ann[0] = "interlink.eu/wstunnel-client-commands";
+	ann[1] = buf_str(&text);
+	ann[2] = "interlink.eu/rathole-client-commands";
+	ann[3] = "echo rathole here";
+	ann[4] = NULL;
+	(void)state;
+	make_pod(&pod, init, 1, ctrs, 1, ann);
+	run_pod_with(&pr, base, &pod, false, true);
+	assert_int_equal(pr.rc, 0);
+	assert_status(&pr, "init-wait", "0");
+	assert_file(pr.dir, "run-m.out", "hello\n", 6);
+	/* the script file holds the annotation byte for byte */
+	buf_init(&want, 1 << 20);
+	assert_int_equal(buf_printf(&want, "%s\n", buf_str(&text)), 0);
+	assert_file(pr.dir, "tunnel-wstunnel.sh", want.data, want.len);
+	/* the client ran (its output tagged), and was stopped with the pod */
+	client = read_pid(base, "client.pid");
+	assert_int_equal(kill(client, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_log_has(&pr, "[wstunnel] client up in pod dir 'q' "
+			    "$(touch INJECTED)");
+	assert_log_has(&pr, "[wstunnel] quoted 'text'");
+	assert_log_has(&pr, "[rathole] rathole here");
+	assert_status(&pr, "tunnels", "0");
+	assert_no_injection(&pr);
+	buf_done(&want);
+	buf_done(&text);
+	pod_run_done(&pr);
+	wire_pod_done(&pod);
+}
+
+/*
+ * The mesh script wraps the containers (they see what it exports), after
+ * the client commands; POD_IP reaches them.
+ */
+static void test_tunnel_mesh(void **state)
+{
+	const char *base = *state;
+	static const char *const show[] = {
+		BASH, "-c", "echo \"mesh=${IN_MESH-none} pod_ip=$POD_IP\"",
+		NULL};
+	const struct ctr init[] = {{.name = "i", .image = "x", .cmd = show}};
+	const struct ctr ctrs[] = {{.name = "m", .image = "x", .cmd = show}};
+	static const char *const ann[] = {
+		"interlink.eu/pod-ip", "10.1.2.3",
+		"interlink.eu/ssh-client-commands",
+		"echo ssh client; exec sleep 300",
+		"slurm-job.vk.io/pre-exec",
+		MESH_OPEN
+		"#!/bin/bash\n"
+		"echo \"mesh set up, wrapping $# words\"\n"
+		"cd /\n"
+		"export IN_MESH=yes\n"
+		"exec \"$@\"\n"
+		"EOFMESH\n",
+		NULL};
+	struct pod_run pr;
+	struct wire_pod pod;
+
+	(void)state;
+	make_pod(&pod, init, 1, ctrs, 1, ann);
+	run_pod_with(&pr, base, &pod, false, true);
+	assert_int_equal(pr.rc, 0);
+	assert_int_equal(pr.stdout_.len, 0);
+	assert_file(pr.dir, "init-i.out", "mesh=yes pod_ip=10.1.2.3\n", 25);
+	assert_file(pr.dir, "run-m.out", "mesh=yes pod_ip=10.1.2.3\n", 25);
+	assert_status(&pr, "run-m", "0");
+	assert_log_has(&pr, "[ssh] ssh client");
+	assert_log_has(&pr, "[mesh] mesh set up, wrapping 2 words");
+	assert_status(&pr, "tunnels", "0");
+	pod_run_done(&pr);
+	wire_pod_done(&pod);
+}
+
+/* A failing container under the mesh still gives the job its code. */
+static void test_tunnel_mesh_exit_code(void **state)
+{
+	const char *base = *state;
+	static const char *const fail5[] = {"/bin/sh", "-c", "exit 5", NULL};
+	const struct ctr ctrs[] = {{.name = "m", .image = "x", .cmd = fail5}};
+	static const char *const ann[] = {
+		"slurm-job.vk.io/pre-exec",
+		MESH_OPEN "exec \"$@\"\nEOFMESH\n", NULL};
+	struct pod_run pr;
+	struct wire_pod pod;
+
+	(void)state;
+	make_pod(&pod, NULL, 0, ctrs, 1, ann);
+	run_pod_with(&pr, base, &pod, false, true);
+	assert_int_equal(pr.rc, 5);
+	assert_status(&pr, "run-m", "5");
+	pod_run_done(&pr);
+	wire_pod_done(&pod);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1297,6 +1595,15 @@ int main(void)
 						setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_script_all_ok, setup_tmp,
 						teardown_tmp),
+		cmocka_unit_test(test_tunnel_split),
+		cmocka_unit_test(test_tunnel_disabled),
+		cmocka_unit_test(test_tunnel_policy),
+		cmocka_unit_test_setup_teardown(test_tunnel_script_runs,
+						setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_tunnel_mesh, setup_tmp,
+						teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_tunnel_mesh_exit_code,
+						setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_script_runtime_missing,
 						setup_tmp, teardown_tmp),
 	};

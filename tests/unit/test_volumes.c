@@ -421,7 +421,7 @@ static void test_unsupported_type(void **state)
 	refused(t->dir, CTR(MNT("claim", "/data")),
 		"{'name':'claim','persistentVolumeClaim':{'claimName':'x'}}",
 		RC("", "", ""), "volume 'claim'",
-		"type 'persistentVolumeClaim' is not supported");
+		"persistentVolumeClaim 'x' is not mapped to a folder");
 	/* also when no container mounts it: never silently */
 	refused(t->dir, CTR(""), "{'name':'n','nfs':{'server':'s'}}",
 		RC("", "", ""), "volume 'n'", "type 'nfs' is not supported");

@@ -558,9 +558,10 @@ static void test_pod_full(void **state)
 	assert_string_equal(v->source, "/data");
 	assert_string_equal(v->host_path_type, "Directory");
 	v = wire_pod_volume(p, "claim");
-	assert_int_equal(v->kind, WIRE_VOL_OTHER);
-	assert_string_equal(v->other_type, "persistentVolumeClaim");
-	assert_null(v->source);
+	assert_int_equal(v->kind, WIRE_VOL_PVC);
+	assert_null(v->other_type);
+	assert_string_equal(v->source, "pvc-1");
+	assert_false(v->read_only);
 	assert_null(wire_pod_volume(p, "nope"));
 	done_any(T_POD, &u);
 	/* done is idempotent and leaves the struct zeroed */
@@ -1209,6 +1210,88 @@ static void test_retrieved_job_script_absent(void **state)
 	decode_fails(T_RETRIEVED,
 		     "{'pod':{'spec':{'containers':[{'args':[{}]}]}}}",
 		     "pod.spec.containers[0].args[0]: expected a string");
+}
+
+/* upstream's PVC branch: PVC and PV lists, read leniently */
+static void test_retrieved_pvcs(void **state)
+{
+	const struct wire_retrieved_container *rc;
+	const struct wire_volume *v;
+	union any u;
+
+	(void)state;
+	decode(T_RETRIEVED,
+	       "{'pod':{'metadata':{'namespace':'ns1'},'spec':{'volumes':["
+	       "{'name':'d','persistentVolumeClaim':{'claimName':'data',"
+	       "'readOnly':true}}]}},"
+	       "'persistentvolumes':[{'metadata':{'name':'data','namespace':"
+	       "'ns1'},'spec':{'volumeName':'pv-1','accessModes':"
+	       "['ReadWriteMany']},'status':{'phase':'Bound'}}],"
+	       "'persistentVolumeSources':[{'metadata':{'name':'pv-1'},"
+	       "'spec':{'nfs':{'server':'nfs1','path':'/export/a'}}},"
+	       "{'hostPath':{'path':'/srv/x'}}],"
+	       "'container':[{'name':'main','persistentVolumeClaims':["
+	       "{'metadata':{'name':'other'},'spec':{'volumeName':''}}],"
+	       "'persistentVolumes':[{'metadata':{'name':'pv-2'},'spec':"
+	       "{'hostPath':{'path':'/srv/y','type':'Directory'}}}]}]}",
+	       &u);
+	v = wire_pod_volume(&u.rpd.pod, "d");
+	assert_int_equal(v->kind, WIRE_VOL_PVC);
+	assert_string_equal(v->source, "data");
+	assert_true(v->read_only);
+	assert_int_equal(u.rpd.n_pvcs, 1);
+	assert_string_equal(u.rpd.pvcs[0].name, "data");
+	assert_string_equal(u.rpd.pvcs[0].namespace, "ns1");
+	assert_string_equal(u.rpd.pvcs[0].volume_name, "pv-1");
+	assert_int_equal(u.rpd.n_pvs, 2);
+	assert_string_equal(u.rpd.pvs[0].name, "pv-1");
+	assert_string_equal(u.rpd.pvs[0].nfs_server, "nfs1");
+	assert_string_equal(u.rpd.pvs[0].nfs_path, "/export/a");
+	assert_null(u.rpd.pvs[0].host_path);
+	assert_null(u.rpd.pvs[1].name);
+	assert_string_equal(u.rpd.pvs[1].host_path, "/srv/x");
+	rc = &u.rpd.containers[0];
+	assert_int_equal(rc->n_pvcs, 1);
+	assert_string_equal(rc->pvcs[0].name, "other");
+	assert_null(rc->pvcs[0].volume_name); /* "" is absent */
+	assert_int_equal(rc->n_pvs, 1);
+	assert_string_equal(rc->pvs[0].host_path, "/srv/y");
+	done_any(T_RETRIEVED, &u);
+
+	/* other shapes of the draft fields are ignored, not a failure */
+	decode(T_RETRIEVED,
+	       "{'persistentvolumes':{'data':'x'},'persistentVolumeClaims':7,"
+	       "'persistentVolumeSources':[{'spec':{'nfs':'bad'}}],"
+	       "'container':[{'name':'m','persistentVolumeClaims':'x',"
+	       "'persistentVolumes':[1,2]}]}",
+	       &u);
+	assert_int_equal(u.rpd.n_pvcs, 0);
+	assert_null(u.rpd.pvcs);
+	assert_int_equal(u.rpd.n_pvcs2, 0);
+	assert_int_equal(u.rpd.n_pvs, 0);
+	assert_null(u.rpd.pvs);
+	assert_int_equal(u.rpd.containers[0].n_pvcs, 0);
+	assert_int_equal(u.rpd.containers[0].n_pvs, 0);
+	assert_string_equal(u.rpd.containers[0].name, "m");
+	done_any(T_RETRIEVED, &u);
+
+	/* and on the VK's request too */
+	decode(T_CREATE_REQ,
+	       "{'pod':{},'persistentvolumes':[{'metadata':{'name':'c'}}]}",
+	       &u);
+	assert_int_equal(u.pcr.n_pvcs, 1);
+	assert_string_equal(u.pcr.pvcs[0].name, "c");
+	done_any(T_CREATE_REQ, &u);
+	decode(T_CREATE_REQ, "{'pod':{},'persistentvolumes':'?'}", &u);
+	assert_int_equal(u.pcr.n_pvcs, 0);
+	done_any(T_CREATE_REQ, &u);
+
+	/* the claim's own fields stay strict, like every volume's */
+	decode_fails(T_POD,
+		     "{'spec':{'volumes':[{'name':'d','persistentVolumeClaim':"
+		     "{'claimName':5}}]}}",
+		     "spec.volumes[0].persistentVolumeClaim.claimName: "
+		     "expected a string");
 }
 
 static void test_pod_create_requests(void **state)
@@ -1880,6 +1963,7 @@ int main(void)
 		cmocka_unit_test(test_secret_base64_invalid),
 		cmocka_unit_test(test_retrieved_pod_data),
 		cmocka_unit_test(test_retrieved_job_script_absent),
+		cmocka_unit_test(test_retrieved_pvcs),
 		cmocka_unit_test(test_pod_create_requests),
 		cmocka_unit_test(test_pod_status_encode_example),
 		cmocka_unit_test(test_pod_status_encode_states),
