@@ -64,7 +64,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check unit demo bench soak fuzz clean help
+.PHONY: all deps install check unit demo bench soak fuzz clean help \
+        upstream-k8s check-upstream
 all: $(BINS)
 
 deps:
@@ -121,6 +122,11 @@ bench: deps
 soak: deps
 	@$(MAKE) --no-print-directory all
 	@SOAK=1 TESTS='0520*' bash tests/run-tests.sh $(BIN)
+
+# kube-apiserver and kubectl from the Go module proxy for the upstream tests
+# (tests/upstream/; Go caches in /var/cache/interlink-ci/go)
+upstream-k8s:
+	@bash tests/upstream/build-k8s.sh
 
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS (tests/fuzz/)
 FUZZ_SECONDS ?= 60

@@ -14,6 +14,7 @@ pkgs=(
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
 	openssl bubblewrap procps curl iproute2 binutils
+	etcd-server
 )
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }

@@ -1,0 +1,3 @@
+module interlink-c/tests/upstream
+
+go 1.26
