@@ -1,3 +1,0 @@
-module interlink-c/tests/upstream
-
-go 1.26
