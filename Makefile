@@ -65,7 +65,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
 .PHONY: all deps install check unit demo bench soak fuzz clean help \
-        upstream-k8s check-upstream
+        upstream-k8s check-upstream image
 all: $(BINS)
 
 deps:
@@ -122,6 +122,11 @@ bench: deps
 soak: deps
 	@$(MAKE) --no-print-directory all
 	@SOAK=1 TESTS='0520*' bash tests/run-tests.sh $(BIN)
+
+# OCI image of interlink-api, no registry (images/gateway/build.sh)
+IMAGE ?= interlink-c/interlink-api:dev
+image: all
+	@bash images/gateway/build.sh $(BIN) $(IMAGE)
 
 # kube-apiserver and kubectl from the Go module proxy for the upstream tests
 # (tests/upstream/; Go caches in /var/cache/interlink-ci/go)
