@@ -133,6 +133,13 @@ image: all
 upstream-k8s:
 	@bash tests/upstream/build-k8s.sh
 
+# Only the upstream tests (tests/integration/06*): upstream's API and VK from
+# $ILK_UPSTREAM_DIR (skipped without), kube-apiserver, the gateway image
+check-upstream: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/upstream/build-k8s.sh
+	@TESTS='06*' bash tests/run-tests.sh $(BIN)
+
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS (tests/fuzz/)
 FUZZ_SECONDS ?= 60
 -include tests/fuzz/fuzz.mk
@@ -147,6 +154,6 @@ clean:
 	rm -rf build build-san
 
 help:
-	@echo "make [all|check|demo|bench|install PREFIX=DIR|clean]"
+	@echo "make [all|check|check-upstream|image|demo|bench|install PREFIX=DIR|clean]"
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -154,11 +154,21 @@ for l in 'greeting=hello from a configmap' 'mode=batch' 'secret-file=s3cr3t-toke
 	fi
 done
 grep -qxF 'work done' <<<"$logs" || t_diag "kubectl logs work: ${logs:0:800}"
+check_eq "work: kubectl logs --tail=1" "work done" "$(kubectl logs work -c main --tail=1 2>&1)"
+check_eq "work: kubectl logs --limit-bytes=9" "greeting=" "$(kubectl logs work -c main --limit-bytes=9 2>&1)"
+check_match "work: kubectl logs --timestamps" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z work done$' \
+	"$(kubectl logs work -c main --timestamps --tail=1 2>&1)"
+check_eq "work: terminated reason as the kubelet gives it" Completed \
+	"$(jq -r '.status.containerStatuses[0].state.terminated.reason' <<<"$j")"
+t_diag "work: conditions $(jq -c '[.status.conditions[]? | "\(.type)=\(.status)"]' <<<"$j")"
 check_match "work: kubectl logs of the init container" 'init done' "$(kubectl logs work -c prepare 2>&1)"
 
 check "fails: Kubernetes reports Failed" wait_for 60 is_phase fails Failed
 j=$(pj fails)
 check_eq "fails: exit code 3" 3 "$(jq -r '.status.containerStatuses[0].state.terminated.exitCode' <<<"$j")"
+# the kubelet says "Error"; upstream's VK rewrites our "Error" as "Error: <code>"
+check_eq "fails: terminated reason (upstream's VK writes Error: <exit code>)" "Error: 3" \
+	"$(jq -r '.status.containerStatuses[0].state.terminated.reason' <<<"$j")"
 check_eq "fails: restartCount 0" 0 "$(jq -r '.status.containerStatuses[0].restartCount' <<<"$j")"
 check_match "fails: kubectl logs" 'about to fail' "$(kubectl logs fails 2>&1)"
 
