@@ -108,7 +108,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check check-matrix unit demo bench bench-scale soak fuzz clean help man deb deb-check
+.PHONY: all deps install check check-matrix unit demo bench bench-scale soak fuzz clean help man deb deb-check \
+        upstream-k8s check-upstream image
 all: $(BINS)
 
 deps:
@@ -212,6 +213,23 @@ soak: deps
 	@$(MAKE) --no-print-directory all
 	@SOAK=1 TESTS='0520*' bash tests/run-tests.sh $(BIN)
 
+# OCI image of interlink-api, no registry (images/gateway/build.sh)
+IMAGE ?= interlink-c/interlink-api:dev
+image: all
+	@bash images/gateway/build.sh $(BIN) $(IMAGE)
+
+# kube-apiserver and kubectl from the Go module proxy for the upstream tests
+# (tests/upstream/; Go caches in /var/cache/interlink-ci/go)
+upstream-k8s:
+	@bash tests/upstream/build-k8s.sh
+
+# Only the upstream tests (tests/integration/06*): upstream's API and VK from
+# $ILK_UPSTREAM_DIR (skipped without), kube-apiserver, the gateway image
+check-upstream: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/upstream/build-k8s.sh
+	@TESTS='06*' bash tests/run-tests.sh $(BIN)
+
 # libFuzzer harnesses (clang), each run for FUZZ_SECONDS (tests/fuzz/)
 FUZZ_SECONDS ?= 60
 -include tests/fuzz/fuzz.mk
@@ -286,6 +304,6 @@ clean:
 	rm -rf build build-san
 
 help:
-	@echo "make [all|check|check-matrix|demo|bench|install PREFIX=DIR|clean]"
+	@echo "make [all|check|check-matrix|check-upstream|image|demo|bench|bench-scale|deb|install PREFIX=DIR|clean]"
 
 -include $(shell find $(B) -path $(B)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

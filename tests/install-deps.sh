@@ -33,7 +33,7 @@ pkgs=(
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
 	openssl bubblewrap procps curl iproute2 binutils
-	mandoc groff-base systemd
+	mandoc groff-base systemd etcd-server
 	"$@"
 )
 
