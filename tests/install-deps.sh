@@ -14,6 +14,7 @@ pkgs=(
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
 	openssl bubblewrap procps curl iproute2 binutils
+	gridengine-master gridengine-exec gridengine-client gridengine-drmaa-dev
 )
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
@@ -52,6 +53,17 @@ if [[ ! -e $policy ]]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# Grid Engine (the DRMAA backend's tests, tests/sge-cluster.sh) asks where
+# its qmaster is; the answers only shape the packaged cell, which the tests
+# never use (they run a private cell of their own).
+if [[ " ${missing[*]} " == *" gridengine-"* ]]; then
+	debconf-set-selections <<-EOF
+	gridengine-common shared/gridengineconfig boolean true
+	gridengine-common shared/gridenginecell string default
+	gridengine-common shared/gridenginesqmaster string $(hostname)
+	gridengine-client shared/gridengineconfig boolean true
+	EOF
+fi
 apt_opts=(-q -y -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 if ! { apt-get "${apt_opts[@]}" update && apt-get "${apt_opts[@]}" install "${missing[@]}"; } >"$log" 2>&1; then
 	tail -n 40 "$log" >&2
