@@ -33,9 +33,14 @@ pkgs=(
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
 	openssl bubblewrap procps curl iproute2 binutils
-	mandoc groff-base systemd etcd-server
-	"$@"
+	mandoc groff-base systemd
 )
+# This machine's suite only (not in the Debian 13 root of check-matrix): etcd
+# for the real kube-apiserver (06*), Grid Engine for the DRMAA backend; and
+# the packages named as arguments.
+if [[ ${1:-} != --list ]]; then
+	pkgs+=(etcd-server gridengine-master gridengine-exec gridengine-client gridengine-drmaa-dev "$@")
+fi
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
 
@@ -78,6 +83,17 @@ if [[ ! -e $policy ]]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# Grid Engine (the DRMAA backend's tests, tests/sge-cluster.sh) asks where
+# its qmaster is; the answers only shape the packaged cell, which the tests
+# never use (they run a private cell of their own).
+if [[ " ${missing[*]} " == *" gridengine-"* ]]; then
+	debconf-set-selections <<-EOF
+	gridengine-common shared/gridengineconfig boolean true
+	gridengine-common shared/gridenginecell string default
+	gridengine-common shared/gridenginesqmaster string $(hostname)
+	gridengine-client shared/gridengineconfig boolean true
+	EOF
+fi
 apt_opts=(-q -y -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 if ! { apt-get "${apt_opts[@]}" update && apt-get "${apt_opts[@]}" install "${missing[@]}"; } >"$log" 2>&1; then
 	tail -n 40 "$log" >&2
