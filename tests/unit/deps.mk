@@ -23,7 +23,7 @@ UNIT_DEPS_test_volumes   := sidecar-slurm/volumes.c common/fsutil.c common/safef
                             sidecar-slurm/claims.c common/buf.c \
                             common/log.c common/text.c proto/wire.c
 UNIT_DEPS_test_safefs   := common/safefs.c common/fsutil.c
-UNIT_DEPS_test_claims    := sidecar-slurm/claims.c common/buf.c common/text.c \
+UNIT_DEPS_test_claims    := sidecar-slurm/claims.c common/buf.c common/text.c common/safefs.c \
                             common/fsutil.c proto/wire.c
 UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
                                common/text.c
@@ -33,7 +33,7 @@ UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c 
                             common/log.c common/memtrim.c proto/wire.c
 UNIT_DEPS_test_upstream  := interlink-api/upstream.c interlink-api/transform.c \
                             common/httpd.c common/buf.c common/text.c \
-                            common/fsutil.c common/log.c proto/wire.c
+                            common/fsutil.c common/safefs.c common/log.c proto/wire.c
 UNIT_DEPS_test_slurm_api := sidecar-slurm/slurm_api.c
 # Libraries beyond $(LIBS) and cmocka
 UNIT_LIBS_test_slurm_api := $(SLURM_LIBS) -ldl
