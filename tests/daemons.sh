@@ -26,6 +26,9 @@ il_start_sidecar() {
 	mkdir -p "$SC_DIR"
 	SC_SOCK=$SC_DIR/sidecar.sock
 	SC_DATA=${SC_DATA_ROOT:-$SC_DIR/pods}
+	# a single-user test set-up, unless the test says otherwise
+	local root_jobs="AllowRootJobs: true"
+	[[ $extra != *AllowRootJobs:* ]] || root_jobs=
 	cat >"$SC_DIR/SlurmConfig.yaml" <<-YAML
 	SidecarAddress: "127.0.0.1"
 	SidecarPort: "0"
@@ -36,7 +39,7 @@ il_start_sidecar() {
 	ImagePrefix: "docker://"
 	StatusPollIntervalMs: ${SC_POLL_MS:-300}
 	VerboseLogging: true
-	AllowRootJobs: true
+	$root_jobs
 	TLS:
 	  Enabled: true
 	  CertFile: "$IL_PKI/sidecar.crt"
