@@ -26,28 +26,35 @@ il_start_sidecar() {
 	mkdir -p "$SC_DIR"
 	SC_SOCK=$SC_DIR/sidecar.sock
 	SC_DATA=${SC_DATA_ROOT:-$SC_DIR/pods}
-	# a single-user test set-up, unless the test says otherwise
-	local root_jobs="AllowRootJobs: true"
-	[[ $extra != *AllowRootJobs:* ]] || root_jobs=
-	cat >"$SC_DIR/SlurmConfig.yaml" <<-YAML
-	SidecarAddress: "127.0.0.1"
-	SidecarPort: "0"
-	Socket: "unix://$SC_SOCK"
-	DataRootFolder: "$SC_DATA"
-	StateDirectory: "${SC_STATE:-$SC_DATA.state}"
-	SingularityPath: "${SC_RUNTIME:-$IL_RUNTIME}"
-	ImagePrefix: "docker://"
-	StatusPollIntervalMs: ${SC_POLL_MS:-300}
-	VerboseLogging: true
-	$root_jobs
-	TLS:
-	  Enabled: true
-	  CertFile: "$IL_PKI/sidecar.crt"
-	  KeyFile: "$IL_PKI/sidecar.key"
-	  CACertFile: "$IL_PKI/ca.crt"
-	${SC_TLS_EXTRA:+  $SC_TLS_EXTRA}
-	$extra
-	YAML
+	# The defaults (a single-user test set-up: AllowRootJobs), less the
+	# top-level keys EXTRA-YAML sets itself (a key may appear only once).
+	local k line
+	{
+		while IFS= read -r line; do
+			k=${line%%:*}
+			grep -q "^$k:" <<<"$extra" || printf '%s\n' "$line"
+		done <<-YAML
+		SidecarAddress: "127.0.0.1"
+		SidecarPort: "0"
+		Socket: "unix://$SC_SOCK"
+		DataRootFolder: "$SC_DATA"
+		StateDirectory: "${SC_STATE:-$SC_DATA.state}"
+		SingularityPath: "${SC_RUNTIME:-$IL_RUNTIME}"
+		ImagePrefix: "docker://"
+		StatusPollIntervalMs: ${SC_POLL_MS:-300}
+		VerboseLogging: true
+		AllowRootJobs: true
+		YAML
+		cat <<-YAML
+		TLS:
+		  Enabled: true
+		  CertFile: "$IL_PKI/sidecar.crt"
+		  KeyFile: "$IL_PKI/sidecar.key"
+		  CACertFile: "$IL_PKI/ca.crt"
+		${SC_TLS_EXTRA:+  $SC_TLS_EXTRA}
+		$extra
+		YAML
+	} >"$SC_DIR/SlurmConfig.yaml"
 	rm -f "$SC_SOCK" # a killed sidecar's socket must not look like ours
 	: >"$SC_DIR/sidecar.log" # nor its log (the child truncates it late)
 	"$IL_BUILD/sidecar-slurm" -c "$SC_DIR/SlurmConfig.yaml" \
