@@ -45,6 +45,7 @@ il_start_sidecar() {
 	$extra
 	YAML
 	rm -f "$SC_SOCK" # a killed sidecar's socket must not look like ours
+	: >"$SC_DIR/sidecar.log" # nor its log (the wait below reads it)
 	"$IL_BUILD/sidecar-slurm" -c "$SC_DIR/SlurmConfig.yaml" \
 		>"$SC_DIR/sidecar.log" 2>&1 &
 	SC_PID=$!
