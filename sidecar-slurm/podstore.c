@@ -707,6 +707,14 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 			 strerror(-r));
 		goto fail;
 	}
+	{
+		struct stat st;
+
+		if (stat(data_root, &st) == 0 && (st.st_mode & 022))
+			log_warn("DataRootFolder '%s' is writable by group or "
+				 "others: a tenant could replace pod folders "
+				 "there; make it 0755 (root's)", data_root);
+	}
 	/* the records first: they say which folders are whose */
 	r = dup(ps->statefd);
 	d = r >= 0 ? fdopendir(r) : NULL;

@@ -715,8 +715,14 @@ static void test_remove(void **state)
 	assert_int_equal(fs_rm_rf(dir2), 0);
 	assert_int_equal(podstore_remove(f->ps, UID2), 0);
 	assert_int_equal(podstore_get(f->ps, UID2, &got), -ENOENT);
-	for (int i = 0; i < 500 && record_of(f, UID2); i++)
+	for (int i = 0; i < 500; i++) {
+		char *rec = record_of(f, UID2);
+
+		if (!rec)
+			break;
+		free(rec);
 		usleep(10000);
+	}
 	assert_null(record_of(f, UID2));
 }
 
