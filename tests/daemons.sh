@@ -44,6 +44,9 @@ il_start_sidecar() {
 	$extra
 	YAML
 	rm -f "$SC_SOCK" # a killed sidecar's socket must not look like ours
+	# and an earlier run's "listening" line neither: empty the log before
+	# the wait below can read it (the background start truncates it late)
+	: >"$SC_DIR/sidecar.log"
 	"$IL_BUILD/sidecar-slurm" -c "$SC_DIR/SlurmConfig.yaml" \
 		>"$SC_DIR/sidecar.log" 2>&1 &
 	SC_PID=$!
