@@ -189,6 +189,11 @@ records_in_state() {
 }
 no_folders() { [[ -z $(ls -A "$SC_DATA") ]]; }
 
+# slurmd_at_least MAJOR MINOR: the installed Slurm is that release or newer
+slurmd_at_least() {
+	[[ $(slurmd -V 2>/dev/null) =~ ([0-9]+)\.([0-9]+) ]] || return 1
+	((10#${BASH_REMATCH[1]} > $1 || (10#${BASH_REMATCH[1]} == $1 && 10#${BASH_REMATCH[2]} >= $2)))
+}
 # t_todo DESC WHY: a failure that is known (TAP TODO: reported, not counted)
 t_todo() { T_N=$((T_N + 1)); echo "not ok $T_N - $1 # TODO $2"; }
 
@@ -404,7 +409,20 @@ for ((r = 1; r <= rounds; r++)); do
 	else
 		left=$(ls -A "$SC_DATA")
 		tot_leftdirs=$((tot_leftdirs + $(wc -w <<<"$left")))
-		t_fail "round $r: DataRootFolder is empty"
+		# Known (TODO, tests/soak.md cause 3): from Slurm 23.02 on,
+		# slurmstepd creates a missing output directory, so a job
+		# cancelled while it was being launched recreates its deleted
+		# pod's folder with just job.out in it.
+		only_jobout=1
+		for d in $left; do
+			[[ $(ls -A "$SC_DATA/$d") == job.out ]] || only_jobout=''
+		done
+		if [[ -n $only_jobout ]] && slurmd_at_least 23 2; then
+			t_todo "round $r: DataRootFolder is empty" \
+				"slurmstepd recreated a deleted pod's folder for job.out"
+		else
+			t_fail "round $r: DataRootFolder is empty"
+		fi
 		for d in $left; do
 			t_diag "left: $d: $(ls -A "$SC_DATA/$d" | tr '\n' ' ')"
 		done
