@@ -24,6 +24,14 @@ struct snapshot {
  */
 #define STALE_OK_SEC 120
 
+/*
+ * A poll that found every job as the last one did keeps the last snapshot
+ * and skips the after-poll housekeeping, unless the poller was kicked
+ * since (a delete) or the housekeeping last ran this long ago (it retries
+ * cancels Slurm refused).
+ */
+#define AFTER_EVERY_SEC 5
+
 struct poller {
 	const struct ilk_backend_ops *ops;
 	void *bstate;
@@ -42,6 +50,8 @@ struct poller {
 	time_t cur_time;    /* when cur was taken (monotonic seconds) */
 	uint64_t generation;
 	uint64_t started;   /* polls begun */
+	uint64_t kicks, kicks_seen; /* kicks, and those the last after saw */
+	time_t after_time;  /* when after last ran (monotonic seconds) */
 	struct timespec last_end; /* when the last poll ended (monotonic) */
 	/* jobs submitted since the poll that will first see them began */
 	struct recent {
@@ -109,8 +119,13 @@ static void poll_once(struct poller *p)
 	pthread_mutex_lock(&p->lock);
 	seq = ++p->started;
 	pthread_mutex_unlock(&p->lock);
+	bool same, run_after;
+
 	r = p->ops->poll(p->bstate, visit, &s, err, sizeof(err));
-	if (r == ILK_OK && !s.oom && snapshot_index(&s) < 0)
+	/* (the poll thread alone writes cur: reading it unlocked is safe) */
+	same = r == ILK_OK && !s.oom && p->ok && s.n == p->cur.n &&
+	       (s.n == 0 || memcmp(s.v, p->cur.v, s.n * sizeof(*s.v)) == 0);
+	if (r == ILK_OK && !s.oom && !same && snapshot_index(&s) < 0)
 		s.oom = true;
 	if (r == ILK_OK && s.oom) {
 		r = ILK_ERR_NOMEM;
@@ -128,8 +143,12 @@ static void poll_once(struct poller *p)
 	}
 	if (!p->ok && p->generation)
 		log_notice("status poll works again");
-	snapshot_done(&p->cur);
-	p->cur = s;
+	if (same) {
+		free(s.v); /* never indexed */
+	} else {
+		snapshot_done(&p->cur);
+		p->cur = s;
+	}
 	p->cur_time = now_sec();
 	p->ok = true;
 	p->error[0] = '\0';
@@ -143,8 +162,14 @@ static void poll_once(struct poller *p)
 				p->recent[k++] = p->recent[i];
 		p->n_recent = k;
 	}
+	run_after = !same || p->kicks != p->kicks_seen ||
+		    p->cur_time - p->after_time >= AFTER_EVERY_SEC;
+	if (run_after) {
+		p->kicks_seen = p->kicks;
+		p->after_time = p->cur_time;
+	}
 	pthread_mutex_unlock(&p->lock);
-	if (p->after)
+	if (p->after && run_after)
 		p->after(p->ctx, p);
 }
 
@@ -244,6 +269,7 @@ void poller_kick(struct poller *p)
 {
 	pthread_mutex_lock(&p->lock);
 	p->kicked = true;
+	p->kicks++;
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 }
