@@ -52,7 +52,6 @@ struct poller {
 	uint64_t started;   /* polls begun */
 	uint64_t kicks, kicks_seen; /* kicks, and those the last after saw */
 	time_t after_time;  /* when after last ran (monotonic seconds) */
-	struct timespec last_end; /* when the last poll ended (monotonic) */
 	/* jobs submitted since the poll that will first see them began */
 	struct recent {
 		char job_id[ILK_JOB_ID_MAX];
@@ -110,17 +109,15 @@ static void poll_once(struct poller *p)
 {
 	struct snapshot s = {0};
 	char err[256] = "";
-	int r;
-
 	uint64_t seq;
+	bool same, run_after;
+	int r;
 
 	if (!p->ops->poll) /* the backend cannot list jobs: query each */
 		return;
 	pthread_mutex_lock(&p->lock);
 	seq = ++p->started;
 	pthread_mutex_unlock(&p->lock);
-	bool same, run_after;
-
 	r = p->ops->poll(p->bstate, visit, &s, err, sizeof(err));
 	/* (the poll thread alone writes cur: reading it unlocked is safe) */
 	same = r == ILK_OK && !s.oom && p->ok && s.n == p->cur.n &&
