@@ -147,6 +147,6 @@ clean:
 	rm -rf build build-san
 
 help:
-	@echo "make [all|check|demo|bench|install PREFIX=DIR|clean]"
+	@echo "make [all|check|demo|bench|bench-scale|install PREFIX=DIR|clean]"
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
