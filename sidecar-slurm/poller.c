@@ -24,6 +24,14 @@ struct snapshot {
  */
 #define STALE_OK_SEC 120
 
+/*
+ * A poll that found every job as the last one did keeps the last snapshot
+ * and skips the after-poll housekeeping, unless the poller was kicked
+ * since (a delete) or the housekeeping last ran this long ago (it retries
+ * cancels Slurm refused).
+ */
+#define AFTER_EVERY_SEC 5
+
 struct poller {
 	const struct ilk_backend_ops *ops;
 	void *bstate;
@@ -42,7 +50,8 @@ struct poller {
 	time_t cur_time;    /* when cur was taken (monotonic seconds) */
 	uint64_t generation;
 	uint64_t started;   /* polls begun */
-	struct timespec last_end; /* when the last poll ended (monotonic) */
+	uint64_t kicks, kicks_seen; /* kicks, and those the last after saw */
+	time_t after_time;  /* when after last ran (monotonic seconds) */
 	/* jobs submitted since the poll that will first see them began */
 	struct recent {
 		char job_id[ILK_JOB_ID_MAX];
@@ -120,9 +129,9 @@ static void poll_once(struct poller *p)
 {
 	struct snapshot s = {0};
 	char err[256] = "";
-	int r;
-
 	uint64_t seq;
+	bool same, run_after;
+	int r;
 
 	if (!p->ops->poll) /* the backend cannot list jobs: query each */
 		return;
@@ -130,7 +139,10 @@ static void poll_once(struct poller *p)
 	seq = ++p->started;
 	pthread_mutex_unlock(&p->lock);
 	r = p->ops->poll(p->bstate, visit, &s, err, sizeof(err));
-	if (r == ILK_OK && !s.oom && snapshot_index(&s) < 0)
+	/* (the poll thread alone writes cur: reading it unlocked is safe) */
+	same = r == ILK_OK && !s.oom && p->ok && s.n == p->cur.n &&
+	       (s.n == 0 || memcmp(s.v, p->cur.v, s.n * sizeof(*s.v)) == 0);
+	if (r == ILK_OK && !s.oom && !same && snapshot_index(&s) < 0)
 		s.oom = true;
 	if (r == ILK_OK && s.oom) {
 		r = ILK_ERR_NOMEM;
@@ -148,8 +160,12 @@ static void poll_once(struct poller *p)
 	}
 	if (!p->ok && p->generation)
 		log_notice("status poll works again");
-	snapshot_done(&p->cur);
-	p->cur = s;
+	if (same) {
+		free(s.v); /* never indexed */
+	} else {
+		snapshot_done(&p->cur);
+		p->cur = s;
+	}
 	p->cur_time = now_sec();
 	p->ok = true;
 	p->error[0] = '\0';
@@ -163,8 +179,14 @@ static void poll_once(struct poller *p)
 				p->recent[k++] = p->recent[i];
 		p->n_recent = k;
 	}
+	run_after = !same || p->kicks != p->kicks_seen ||
+		    p->cur_time - p->after_time >= AFTER_EVERY_SEC;
+	if (run_after) {
+		p->kicks_seen = p->kicks;
+		p->after_time = p->cur_time;
+	}
 	pthread_mutex_unlock(&p->lock);
-	if (p->after)
+	if (p->after && run_after)
 		p->after(p->ctx, p);
 }
 
@@ -264,6 +286,7 @@ void poller_kick(struct poller *p)
 {
 	pthread_mutex_lock(&p->lock);
 	p->kicked = true;
+	p->kicks++;
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 }

@@ -2,7 +2,8 @@
  * tests/unit/test_poller.c - sidecar-slurm/poller.c with a fake backend
  * behind the ops table: a job noted as just submitted reads PENDING
  * until a poll that began after the note has answered, then what that
- * poll says; kicks make polls; a failed first poll answers -EAGAIN.
+ * poll says; kicks make polls; a failed first poll answers -EAGAIN;
+ * polls that find nothing changed skip the housekeeping, a kick runs it.
  * No timed assertion: the tests wait for poll generations.
  */
 #include <stdarg.h>
@@ -172,6 +173,55 @@ static void test_no_snapshot_is_eagain(void **state)
 	poller_stop(p);
 }
 
+static int after_calls;
+
+static void count_after(void *ctx, struct poller *p)
+{
+	(void)ctx;
+	(void)p;
+	pthread_mutex_lock(&fake_lock);
+	after_calls++;
+	pthread_mutex_unlock(&fake_lock);
+}
+
+static int afters(void)
+{
+	int n;
+
+	pthread_mutex_lock(&fake_lock);
+	n = after_calls;
+	pthread_mutex_unlock(&fake_lock);
+	return n;
+}
+
+/* Polls that find nothing changed skip the housekeeping; a kick runs it. */
+static void test_unchanged_polls_skip_after(void **state)
+{
+	struct poller *p;
+	int before;
+
+	(void)state;
+	fake_reset(0);
+	after_calls = 0;
+	pthread_mutex_lock(&fake_lock);
+	snprintf(fake_jobs[0], sizeof(fake_jobs[0]), "44");
+	fake_n = 1;
+	pthread_mutex_unlock(&fake_lock);
+	p = poller_start(&fake_ops, NULL, 1, NULL, count_after, NULL);
+	assert_non_null(p);
+	/* the first poll changes everything; the next four change nothing
+	 * (the housekeeping would run again only after AFTER_EVERY_SEC) */
+	while (poller_generation(p) < 5)
+		usleep(2000);
+	assert_int_equal(afters(), 1);
+	before = afters();
+	poller_kick(p);
+	while (afters() == before)
+		usleep(2000);
+	assert_int_equal(afters(), before + 1);
+	poller_stop(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_noted_job_unknown_after_a_later_poll),
 		cmocka_unit_test(test_kicks_make_polls),
 		cmocka_unit_test(test_no_snapshot_is_eagain),
+		cmocka_unit_test(test_unchanged_polls_skip_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
