@@ -194,6 +194,9 @@ install: all man
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 examples/config/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 examples/pods/*.yaml $(DESTDIR)$(DOCDIR)/examples/pods/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(BIN)/ilctl completion bash \
+		>$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ilctl
 	for m in $(MANS); do s=$${m##*.}; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 
