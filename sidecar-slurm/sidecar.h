@@ -28,6 +28,7 @@ struct sidecar {
 	struct podstore *store;
 	struct poller *poller;
 	struct jobscript_conf js;
+	struct smetrics *metrics; /* smetrics.c */
 };
 
 /* The plugin API: /create, /status, /delete, /getLogs, plus /pods (the

@@ -22,7 +22,8 @@ UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
                                common/text.c
 UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c \
                             interlink-api/auth.c \
-                            interlink-api/metrics.c common/buf.c common/text.c \
+                            interlink-api/metrics.c common/procmetrics.c \
+                            common/buf.c common/text.c \
                             common/log.c proto/wire.c
 
 .SECONDEXPANSION:
