@@ -33,7 +33,7 @@ LIBS       := $(PKG_LIBS) -lm
 COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/text.c \
               common/conf.c common/yamljson.c common/httpd.c \
               common/strmap.c common/daemon.c common/sdnotify.c \
-              common/confdiff.c common/procmetrics.c
+              common/confdiff.c common/procmetrics.c common/confcheck.c
 PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \
@@ -43,7 +43,7 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/tenancy.c sidecar-slurm/flavors.c \
                sidecar-slurm/backend_loader.c \
                sidecar-slurm/sidecar_util.c sidecar-slurm/reload.c \
-               sidecar-slurm/smetrics.c \
+               sidecar-slurm/smetrics.c sidecar-slurm/sconfcheck.c \
                sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
                sidecar-slurm/volumes.c \
@@ -56,7 +56,7 @@ GATEWAY_SRC := interlink-api/main.c interlink-api/gconf.c \
                interlink-api/routes_logs.c interlink-api/routes_ops.c \
                interlink-api/statustable.c interlink-api/podjson.c \
                interlink-api/auth.c interlink-api/metrics.c \
-               interlink-api/reload.c
+               interlink-api/reload.c interlink-api/gconfcheck.c
 ILCTL_SRC  := $(sort $(wildcard interlink-api/ilctl*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

@@ -16,6 +16,7 @@
 #include "backend_loader.h"
 #include "daemon.h"
 #include "reload.h"
+#include "sconfcheck.h"
 #include "smetrics.h"
 #include "httpd.h"
 #include "log.h"
@@ -156,6 +157,12 @@ int main(int argc, char **argv)
 	rc = 1;
 	if (sconf_load(&sc.conf, args.config, err, sizeof(err)) < 0) {
 		log_error("configuration: %s", err);
+		return 1;
+	}
+	if (sconf_check(&sc.conf, sconfcheck_path(args.config), err,
+			sizeof(err)) < 0) {
+		log_error("configuration: %s", err);
+		sconf_free(&sc.conf);
 		return 1;
 	}
 	if (daemon_config_only(&args, sconf_table, &sc.conf)) {
