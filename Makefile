@@ -33,7 +33,8 @@ LIBS       := $(PKG_LIBS) -lm
 COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/text.c \
               common/conf.c common/yamljson.c common/httpd.c \
               common/strmap.c common/daemon.c common/sdnotify.c \
-              common/confdiff.c common/procmetrics.c common/confcheck.c
+              common/confdiff.c common/procmetrics.c common/confcheck.c \
+              common/confsuggest.c
 PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \

@@ -3,7 +3,7 @@
 # the daemon at once with one line naming the file and the key: a port
 # that is no number, a certificate with another's key, a DataRootFolder
 # that is a file, a socket in a missing folder, a bearer-token file others
-# can read, a broken SidecarTLS key.
+# can read, a broken SidecarTLS key. Typos of known keys get "did you mean".
 . "$(dirname "$0")/../lib.sh"
 P=$IL_PKI
 sc() { # NAME EXTRA: a sidecar file with TLS from the test PKI
@@ -57,6 +57,12 @@ refused sidecar-slurm sock "Socket: the socket's folder $W/missing: No such file
 sc ca ''
 sed -i "s|CACertFile: \"$P/ca.crt\"|CACertFile: \"$W/afile\"|" "$W/ca.yaml"
 refused sidecar-slurm ca "TLS.CACertFile: $W/afile holds no CA certificate" "sidecar: an empty CA file"
+
+sc typo 'DataRootFolders: "/x"
+VerboseLoging: true'
+out=$("$IL_BUILD/sidecar-slurm" -t -c "$W/typo.yaml" 2>&1)
+check_match "a typo of a known key: did you mean" "unknown configuration key 'DataRootFolders', ignoring; did you mean 'DataRootFolder'\\?" "$out"
+check_match "... and for another key" "'VerboseLoging', ignoring; did you mean 'VerboseLogging'" "$out"
 
 gw ggood ''
 check_match "gateway: a good file passes -t" 'configuration OK' "$("$IL_BUILD/interlink-api" -t -c "$W/ggood.yaml" 2>&1)"

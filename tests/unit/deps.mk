@@ -2,7 +2,8 @@
 UNIT_DEPS_test_wire     := proto/wire.c
 UNIT_DEPS_test_yamljson := common/yamljson.c
 UNIT_DEPS_test_common   := common/buf.c common/text.c common/fsutil.c common/strmap.c \
-                           common/conf.c common/yamljson.c common/log.c
+                           common/conf.c common/confsuggest.c common/yamljson.c \
+                           common/log.c
 UNIT_DEPS_test_ilctl_pod := interlink-api/ilctl_pod.c interlink-api/ilctl_util.c \
                             common/yamljson.c common/buf.c common/text.c \
                             proto/wire.c
