@@ -74,7 +74,8 @@ LIBS       := $(PKG_LIBS) $(MUNGE_LIBS) -lm $(LDLIBS)
 COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/safefs.c common/text.c \
               common/conf.c common/yamljson.c common/httpd.c \
               common/strmap.c common/daemon.c common/memtrim.c \
-              common/sdnotify.c common/confdiff.c
+              common/sdnotify.c common/confdiff.c common/procmetrics.c \
+              common/confcheck.c common/confsuggest.c
 PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \
@@ -84,6 +85,7 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/tenancy.c sidecar-slurm/flavors.c \
                sidecar-slurm/backend_loader.c \
                sidecar-slurm/sidecar_util.c sidecar-slurm/reload.c \
+               sidecar-slurm/smetrics.c sidecar-slurm/sconfcheck.c \
                sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
                sidecar-slurm/tunnels.c sidecar-slurm/claims.c \
@@ -97,7 +99,7 @@ GATEWAY_SRC := interlink-api/main.c interlink-api/gconf.c \
                interlink-api/routes_logs.c interlink-api/routes_ops.c \
                interlink-api/statustable.c interlink-api/podjson.c \
                interlink-api/auth.c interlink-api/metrics.c \
-               interlink-api/reload.c
+               interlink-api/reload.c interlink-api/gconfcheck.c
 ILCTL_SRC  := $(sort $(wildcard interlink-api/ilctl*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -270,6 +272,9 @@ install: all man
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 examples/config/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 examples/pods/*.yaml $(DESTDIR)$(DOCDIR)/examples/pods/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(BIN)/ilctl completion bash \
+		>$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ilctl
 	for m in $(MANS); do s=$${m##*.}; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 

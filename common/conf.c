@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confsuggest.h"
 #include "log.h"
 #include "text.h"
 #include "yamljson.h"
@@ -176,9 +177,13 @@ static int load_map(const struct conf_key *table, void *obj,
 		if (!k) {
 			char name[128];
 
+			const char *near = conf_suggest(table, item->string);
+
 			text_sanitize(item->string, name, sizeof(name));
-			log_warn("unknown configuration key '%s%s', ignoring",
-				 prefix, name);
+			log_warn("unknown configuration key '%s%s', ignoring%s%s%s%s",
+				 prefix, name, near ? "; did you mean '" : "",
+				 near ? prefix : "", near ? near : "",
+				 near ? "'?" : "");
 			continue;
 		}
 		if (load_value(k, obj, item, prefix, err, errlen) < 0)

@@ -68,6 +68,10 @@ static const struct command commands[] = {
 	{"delete", ilctl_cmd_delete, "delete NAME [--force]"},
 	{"ping", ilctl_cmd_ping, "ping"},
 	{"list", ilctl_cmd_list, "list"},
+	{"get", ilctl_cmd_get,
+	 "get pods [NAME...] [-o wide|json|yaml|name] [-A]"},
+	{"describe", ilctl_cmd_describe, "describe pod NAME"},
+	{"completion", ilctl_cmd_completion, "completion bash"},
 };
 
 static const char manual[] =
@@ -120,6 +124,20 @@ static const char manual[] =
 	"        reply.\n"
 	"    list\n"
 	"        The saved pods: name, namespace, uid and job id.\n"
+	"    get pods [NAME...] [-o wide|json|yaml|name] [-A]\n"
+	"        The saved pods of the namespace (-A: of every namespace)\n"
+	"        with their state from one batched GET /status: NAME READY\n"
+	"        STATUS RESTARTS AGE as kubectl prints them; -o wide adds\n"
+	"        JOB-ID and UID; -o json and -o yaml print a v1 List of the\n"
+	"        pods with status.phase and containerStatuses.\n"
+	"    describe pod NAME\n"
+	"        The pod's identity, job id, containers (image, state,\n"
+	"        reason, exit code, times, ready, restarts) and the events\n"
+	"        known (created, submitted, started, finished).\n"
+	"    completion bash\n"
+	"        A bash completion script: source <(ilctl completion bash)\n"
+	"\n"
+	"    COMMAND --help prints that command's part of this text.\n"
 	"\n"
 	"GLOBAL OPTIONS (before or after COMMAND)\n"
 	"    --url URL          gateway: http://host:port, https://host:port\n"
@@ -289,6 +307,35 @@ static const struct ilctl_optdef *find_opt(const struct ilctl_optdef *defs,
 	return NULL;
 }
 
+/*
+ * "ilctl CMD --help": the synopsis and CMD's paragraph of the manual (the
+ * lines from "    CMD" up to the next command's line).
+ */
+static void command_help(const char *cmd)
+{
+	const struct command *c = find_command(cmd);
+	const char *p = manual, *end;
+	size_t n = strlen(cmd);
+
+	(void)printf("Usage: ilctl [GLOBAL OPTIONS] %s\n\n", c->synopsis);
+	p = strstr(p, "\nCOMMANDS\n");
+	while (p && (p = strstr(p, "\n    ")) != NULL) {
+		p += 5;
+		if (strncmp(p, cmd, n) == 0 && (p[n] == ' ' || p[n] == '\n'))
+			break;
+	}
+	if (p) {
+		for (end = strchr(p, '\n'); end; end = strchr(end + 1, '\n'))
+			if (strncmp(end + 1, "    ", 4) == 0 && end[5] != ' ')
+				break;
+			else if (end[1] == '\n' || end[1] == '\0')
+				break;
+		(void)printf("    %.*s\n", (int)(end ? end - p : (long)strlen(p)),
+			     p);
+	}
+	(void)printf("\nGlobal options: ilctl --help.\n");
+}
+
 static int apply_global(struct ilctl_opts *o, const char *cmd, int id,
 			const char *val)
 {
@@ -330,7 +377,10 @@ static int apply_global(struct ilctl_opts *o, const char *cmd, int id,
 		o->verbose = true;
 		break;
 	case G_HELP:
-		(void)fputs(manual, stdout);
+		if (cmd && find_command(cmd))
+			command_help(cmd);
+		else
+			(void)fputs(manual, stdout);
 		return ILCTL_DONE;
 	case G_VERSION:
 		(void)printf("ilctl %s (%s)\n", ILCTL_VERSION, curl_version());

@@ -7,6 +7,8 @@
  *   ilctl_cmd.c     create, delete, ping, list
  *   ilctl_status.c  status, wait
  *   ilctl_logs.c    logs
+ *   ilctl_get.c     get pods, describe pod
+ *   ilctl_completion.c  the bash completion script
  *   ilctl_http.c    the libcurl transport (one easy handle per call)
  *   ilctl_pod.c     manifest -> PodCreateRequests
  *   ilctl_state.c   the state directory of created pods
@@ -116,5 +118,8 @@ int ilctl_cmd_list(struct ilctl_opts *o, int argc, char **argv);
 int ilctl_cmd_status(struct ilctl_opts *o, int argc, char **argv);
 int ilctl_cmd_wait(struct ilctl_opts *o, int argc, char **argv);
 int ilctl_cmd_logs(struct ilctl_opts *o, int argc, char **argv);
+int ilctl_cmd_get(struct ilctl_opts *o, int argc, char **argv);
+int ilctl_cmd_describe(struct ilctl_opts *o, int argc, char **argv);
+int ilctl_cmd_completion(struct ilctl_opts *o, int argc, char **argv);
 
 #endif /* ILCTL_H */

@@ -18,6 +18,7 @@
 
 #include "daemon.h"
 #include "gateway.h"
+#include "gconfcheck.h"
 #include "ilk_plugin.h"
 #include "log.h"
 #include "memtrim.h"
@@ -139,6 +140,12 @@ int main(int argc, char **argv)
 	rc = 1;
 	if (gconf_load(&g.conf, args.config, err, sizeof(err)) < 0) {
 		log_error("configuration: %s", err);
+		return 1;
+	}
+	if (gconf_check(&g.conf, gconfcheck_path(args.config), err,
+			sizeof(err)) < 0) {
+		log_error("configuration: %s", err);
+		gconf_free(&g.conf);
 		return 1;
 	}
 	if (daemon_config_only(&args, gconf_table, &g.conf)) {

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ilk_plugin.h"
+#include "procmetrics.h"
+
 #define CODE_MIN 100
 #define CODE_MAX 599
 #define N_CODES (CODE_MAX - CODE_MIN + 1)
@@ -42,6 +45,7 @@ struct histogram {
 };
 
 struct metrics {
+	int64_t start; /* process_start_time_seconds */
 	uint64_t gw_codes[N_GW][N_CODES];
 	struct histogram gw_latency[N_GW];
 	uint64_t sc_codes[N_SC][N_CODES + 1]; /* the last: no answer */
@@ -85,7 +89,11 @@ static void observe(struct histogram *h, double seconds)
 
 struct metrics *metrics_new(void)
 {
-	return calloc(1, sizeof(struct metrics));
+	struct metrics *m = calloc(1, sizeof(struct metrics));
+
+	if (m)
+		m->start = procmetrics_start_time();
+	return m;
 }
 
 void metrics_free(struct metrics *m)
@@ -290,5 +298,8 @@ int metrics_render(struct metrics *m, size_t pods_tracked, struct buf *out)
 		r = buf_printf(out, "interlink_api_log_streams_open %lld\n",
 			       (long long)__atomic_load_n(&m->log_streams,
 							  __ATOMIC_RELAXED));
+	if (r == 0)
+		r = procmetrics_render(out, "interlink_api", ILK_VERSION,
+				       m->start);
 	return r < 0 ? r : 0;
 }

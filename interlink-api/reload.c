@@ -13,6 +13,7 @@
 
 #include "confdiff.h"
 #include "gateway.h"
+#include "gconfcheck.h"
 #include "log.h"
 
 struct retired {
@@ -98,6 +99,14 @@ void gateway_reload(void *ctx)
 		return;
 	}
 	if (gconf_load(nc, r->path, err, sizeof(err)) < 0) {
+		log_error("reload: configuration: %s; keeping the running one",
+			  err);
+		gconf_free(nc);
+		free(nc);
+		free(old);
+		return;
+	}
+	if (gconf_check(nc, gconfcheck_path(r->path), err, sizeof(err)) < 0) {
 		log_error("reload: configuration: %s; keeping the running one",
 			  err);
 		gconf_free(nc);

@@ -16,6 +16,8 @@
 #include "backend_loader.h"
 #include "daemon.h"
 #include "reload.h"
+#include "sconfcheck.h"
+#include "smetrics.h"
 #include "httpd.h"
 #include "log.h"
 #include "memtrim.h"
@@ -87,6 +89,7 @@ static struct httpd *start_tcp(struct sidecar *sc, char *err, size_t errlen)
 	hc.max_connections = (unsigned)c->max_connections;
 	hc.max_per_address = (unsigned)c->max_per_address;
 	hc.handshake_timeout_s = (unsigned)c->handshake_timeout_s;
+	hc.done = smetrics_request_done;
 	return httpd_start(&hc, sidecar_routes, sc, err, errlen);
 }
 
@@ -107,7 +110,39 @@ static struct httpd *start_unix(struct sidecar *sc, char *err, size_t errlen)
 	hc.max_connections = (unsigned)c->max_connections;
 	hc.max_per_address = (unsigned)c->max_per_address;
 	hc.handshake_timeout_s = (unsigned)c->handshake_timeout_s;
+	hc.done = smetrics_request_done;
 	return httpd_start(&hc, sidecar_routes, sc, err, errlen);
+}
+
+/* The operations listener (MetricsAddress), or NULL when it is off. */
+static int start_ops(struct sidecar *sc, struct httpd **ret, char *err,
+		     size_t errlen)
+{
+	struct httpd_conf hc = {0};
+	char url[300], ohost[256];
+	uint16_t port;
+	bool tls, unx;
+
+	*ret = NULL;
+	if (!sc->conf.metrics_address || !*sc->conf.metrics_address)
+		return 0;
+	snprintf(url, sizeof(url), "http://%s", sc->conf.metrics_address);
+	if (httpd_parse_url(url, &tls, &unx, ohost, sizeof(ohost), &port, err,
+			    errlen) < 0)
+		return -1;
+	hc.name = "operations";
+	hc.host = ohost;
+	hc.port = port;
+	hc.max_body = 4096;
+	hc.idle_timeout_s = 30;
+	hc.max_connections = 64;
+	*ret = httpd_start(&hc, smetrics_routes, sc, err, errlen);
+	if (!*ret)
+		return -1;
+	log_notice("/metrics, /healthz and /readyz on http://%s%s%s:%u",
+		   strchr(ohost, ':') ? "[" : "", ohost,
+		   strchr(ohost, ':') ? "]" : "", httpd_port(*ret));
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -116,7 +151,7 @@ int main(int argc, char **argv)
 	static struct backend be;
 	struct daemon_args args;
 	bool initialised = false;
-	struct httpd *tcp = NULL, *unx = NULL;
+	struct httpd *tcp = NULL, *unx = NULL, *ops = NULL;
 	struct sidecar_reload rl = {&sc, NULL, false};
 	struct daemon_hooks hooks = {&rl, sidecar_reload, sidecar_status_line};
 	char err[1024] = "";
@@ -132,6 +167,12 @@ int main(int argc, char **argv)
 	rc = 1;
 	if (sconf_load(&sc.conf, args.config, err, sizeof(err)) < 0) {
 		log_error("configuration: %s", err);
+		return 1;
+	}
+	if (sconf_check(&sc.conf, sconfcheck_path(args.config), err,
+			sizeof(err)) < 0) {
+		log_error("configuration: %s", err);
+		sconf_free(&sc.conf);
 		return 1;
 	}
 	if (daemon_config_only(&args, sconf_table, &sc.conf)) {
@@ -167,6 +208,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	initialised = true;
+	sc.metrics = smetrics_new();
+	if (!sc.metrics || smetrics_wrap(sc.metrics, &sc.ops, &sc.bstate) < 0) {
+		log_error("out of memory");
+		goto out;
+	}
 	sc.serial = sc.ops->flags & ILK_BACKEND_SERIAL;
 	log_info("backend %s ready", sc.ops->name);
 	sc.store = podstore_open(sc.conf.data_root, sc.conf.state_dir, err,
@@ -199,6 +245,10 @@ int main(int argc, char **argv)
 		log_error("nothing to listen on: set SidecarPort or Socket");
 		goto out;
 	}
+	if (start_ops(&sc, &ops, err, sizeof(err)) < 0) {
+		log_error("MetricsAddress: %s", err);
+		goto out;
+	}
 	if (tcp)
 		log_notice("listening on %s://%s:%u", sc.conf.tls_enabled ?
 			   "https" : "http", sc.conf.sidecar_address,
@@ -216,6 +266,7 @@ int main(int argc, char **argv)
 	log_notice("signal %d: shutting down", daemon_run(&sigs, &hooks));
 	rc = 0;
 out:
+	httpd_stop(ops);
 	httpd_stop(tcp);
 	httpd_stop(unx);
 	poller_stop(sc.poller);
@@ -223,6 +274,7 @@ out:
 	if (initialised && sc.ops->fini)
 		sc.ops->fini(sc.bstate);
 	backend_unload(&be);
+	smetrics_free(sc.metrics);
 	sconf_free(&sc.conf);
 	return rc;
 }

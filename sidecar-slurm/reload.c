@@ -8,6 +8,7 @@
 #include "log.h"
 #include "podstore.h"
 #include "sconf.h"
+#include "sconfcheck.h"
 
 struct seen {
 	size_t live, restart;
@@ -37,6 +38,12 @@ void sidecar_reload(void *ctx)
 
 	memset(&nc, 0, sizeof(nc));
 	if (sconf_load(&nc, r->path, err, sizeof(err)) < 0) {
+		log_error("reload: configuration: %s; keeping the running one",
+			  err);
+		sconf_free(&nc);
+		return;
+	}
+	if (sconf_check(&nc, sconfcheck_path(r->path), err, sizeof(err)) < 0) {
 		log_error("reload: configuration: %s; keeping the running one",
 			  err);
 		sconf_free(&nc);

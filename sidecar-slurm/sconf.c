@@ -73,6 +73,9 @@ const struct conf_key sconf_table[] = {
 	{"Backend", CONF_STRING, OFF(backend), "slurm", 0, 0, NULL,
 	 "\"slurm\" (built in) or the absolute path of a backend .so built "
 	 "against <interlink/plugin.h>"},
+	{"MetricsAddress", CONF_STRING, OFF(metrics_address), "", 0, 0, NULL,
+	 "host:port of a plain-HTTP listener for Prometheus /metrics, "
+	 "/healthz and /readyz (off when empty)"},
 	{"Partition", CONF_STRING, OFF(partition), NULL, 0, 0, NULL,
 	 "Slurm partition for pods (default: the cluster's default)"},
 	{"StatusPollIntervalMs", CONF_INT, OFF(poll_interval_ms), "1000", 100,

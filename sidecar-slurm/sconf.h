@@ -34,6 +34,7 @@ struct sconf {
 	struct conf_strlist tls_allowed_clients;
 	char *partition;
 	char *backend;             /* Backend */
+	char *metrics_address;     /* MetricsAddress */
 	int64_t poll_interval_ms;
 	int64_t default_cpus;
 	int64_t default_memory_mb;

@@ -31,6 +31,7 @@ struct sidecar {
 	struct poller *poller;
 	struct jobscript_conf js;
 	size_t trim_mark; /* pods tracked at most since the last trim */
+	struct smetrics *metrics; /* smetrics.c */
 };
 
 /* The plugin API: /create, /status, /delete, /getLogs, plus /pods (the

@@ -48,7 +48,7 @@ for f in usr/sbin/sidecar-slurm usr/sbin/interlink-api usr/bin/ilctl usr/bin/int
 	usr/share/man/man8/interlink-api.8 usr/share/man/man8/sidecar-slurm.8 \
 	usr/share/man/man1/ilctl.1 usr/share/man/man1/interlink-certs.1 \
 	usr/share/man/man5/InterLinkConfig.yaml.5 usr/share/man/man5/SlurmConfig.yaml.5 \
-	usr/share/man/man3/interlink-plugin.3; do
+	usr/share/man/man3/interlink-plugin.3 usr/share/bash-completion/completions/ilctl; do
 	check "installed: /$f" test -s "$root/$f"
 done
 # Each unit's Documentation= and ExecStart= name installed files.

@@ -99,9 +99,8 @@ if mount -t tmpfs -o size=256k tmpfs "$small" 2>/dev/null; then
 		"No space left on device.* 5[0-9][0-9]\$" "$out"
 	check_eq "and no job was submitted" "$before" "$(squeue -h | wc -l)"
 	rm -f "$small/fill"
-	kill -TERM "$SC_PID"; wait "$SC_PID" 2>/dev/null
+	# read-only under a running sidecar (a start with it is refused: -t)
 	mount -o remount,ro "$small"
-	SC_DATA_ROOT=$small il_start_sidecar smallsc || exit 1
 	out=$(curl -sS -w ' %{http_code}' -X POST --unix-socket "$SC_SOCK" \
 		--data-binary "$(pod_body $uid6 p6 'true')" http://unix/create)
 	check_match "a read-only DataRootFolder gives a 5xx saying so" \
@@ -109,6 +108,9 @@ if mount -t tmpfs -o size=256k tmpfs "$small" 2>/dev/null; then
 	check_eq "and no job was submitted" "$before" "$(squeue -h | wc -l)"
 	check "the sidecar is still up" kill -0 "$SC_PID"
 	kill -TERM "$SC_PID"; wait "$SC_PID" 2>/dev/null
+	out=$("$IL_BUILD/sidecar-slurm" -c "$SC_DIR/SlurmConfig.yaml" 2>&1)
+	check_match "a start with a read-only DataRootFolder is refused, saying why" \
+		"DataRootFolder: $small is not writable: Read-only file system" "$out"
 	umount "$small" || umount -l "$small"
 else
 	t_N=$((T_N + 1)); T_N=$t_N

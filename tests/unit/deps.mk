@@ -2,7 +2,8 @@
 UNIT_DEPS_test_wire     := proto/wire.c
 UNIT_DEPS_test_yamljson := common/yamljson.c
 UNIT_DEPS_test_common   := common/buf.c common/text.c common/fsutil.c common/safefs.c common/strmap.c \
-                           common/conf.c common/yamljson.c common/log.c common/memtrim.c
+                           common/conf.c common/confsuggest.c common/yamljson.c \
+                           common/log.c common/memtrim.c
 UNIT_DEPS_test_ilctl_pod := interlink-api/ilctl_pod.c interlink-api/ilctl_util.c \
                             common/yamljson.c common/buf.c common/text.c \
                             proto/wire.c
@@ -29,7 +30,8 @@ UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
                                common/text.c
 UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c \
                             interlink-api/auth.c \
-                            interlink-api/metrics.c common/buf.c common/text.c \
+                            interlink-api/metrics.c common/procmetrics.c \
+                            common/buf.c common/text.c \
                             common/log.c common/memtrim.c proto/wire.c
 UNIT_DEPS_test_upstream  := interlink-api/upstream.c interlink-api/transform.c \
                             common/httpd.c common/buf.c common/text.c \
