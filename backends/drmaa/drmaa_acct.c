@@ -93,12 +93,13 @@ int drmaa_acct_find(const char *path, off_t from, size_t max_bytes,
 {
 	char *buf, *line, *nl;
 	size_t n = 0;
-	int fd, found = 1;
+	int fd, found = 1, mid = from > 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -errno;
-	if (lseek(fd, from, SEEK_SET) < 0) {
+	/* one byte before from: whether from starts a line */
+	if (lseek(fd, mid ? from - 1 : 0, SEEK_SET) < 0) {
 		int e = errno;
 
 		close(fd);
@@ -120,9 +121,12 @@ int drmaa_acct_find(const char *path, off_t from, size_t max_bytes,
 	}
 	close(fd);
 	buf[n] = '\0';
-	/* a first partial line (from in the middle of one) is skipped by
-	 * the parser: it has too few fields or a wrong job number */
-	for (line = buf; line < buf + n; line = nl + 1) {
+	line = buf;
+	if (mid) { /* skip to the first line that starts at or after from */
+		nl = memchr(buf, '\n', n);
+		line = nl ? nl + 1 : buf + n;
+	}
+	for (; line < buf + n; line = nl + 1) {
 		struct drmaa_acct a;
 
 		nl = strchr(line, '\n');
