@@ -137,7 +137,7 @@ check: deps
 check-drmaa: deps
 	@test -n "$(DRMAA_H)" || { echo "check-drmaa: no drmaa.h (make deps)"; exit 1; }
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
-	@WITH_SGE=1 UNIT_ONLY= TESTS='$(or $(TESTS),06*)' bash tests/run-tests.sh $(BIN)
+	@WITH_SGE=1 UNIT_ONLY= TESTS='$(or $(TESTS),*drmaa*)' bash tests/run-tests.sh $(BIN)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -98,18 +98,6 @@ struct state {
 	pid_t agent_pid;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	ILK_PRINTF(3, 4);
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const char *conf(struct state *st, const char *key)
 {
@@ -139,19 +127,19 @@ static int safe_file(const char *path, int exec, char *err, size_t errlen)
 	struct stat sb;
 
 	if (path[0] != '/') {
-		set_err(err, errlen, "%s: '%s' is not an absolute path", NAME,
+		drmaa_set_err(err, errlen, "%s: '%s' is not an absolute path", NAME,
 			path);
 		return -1;
 	}
 	if (stat(path, &sb) < 0) {
-		set_err(err, errlen, "%s: '%s': %s", NAME, path,
+		drmaa_set_err(err, errlen, "%s: '%s': %s", NAME, path,
 			strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode) || (sb.st_mode & (S_IWGRP | S_IWOTH)) ||
 	    (sb.st_uid != 0 && sb.st_uid != getuid()) ||
 	    (exec && !(sb.st_mode & S_IXOTH))) {
-		set_err(err, errlen, "%s: '%s' must be a regular file owned "
+		drmaa_set_err(err, errlen, "%s: '%s' must be a regular file owned "
 			"by root, writable by no one else%s", NAME, path,
 			exec ? " and executable by all" : "");
 		return -1;
@@ -174,7 +162,7 @@ static int agent_ask(struct state *st, const char *verb, const char *id,
 	if (st->agent_fd < 0) {
 		r = drmaa_agent_start(argv, st->env, &st->agent_pid);
 		if (r < 0) {
-			set_err(err, errlen, "cannot start %s agent: %s",
+			drmaa_set_err(err, errlen, "cannot start %s agent: %s",
 				st->helper, strerror(-r));
 			return ILK_ERR_UNAVAILABLE;
 		}
@@ -185,7 +173,7 @@ static int agent_ask(struct state *st, const char *verb, const char *id,
 	r = drmaa_agent_call(st->agent_fd, line, AGENT_TIMEOUT_MS, out,
 			     outlen);
 	if (r < 0) {
-		set_err(err, errlen, "the DRMAA agent %s: %s",
+		drmaa_set_err(err, errlen, "the DRMAA agent %s: %s",
 			r == -ETIMEDOUT ? "did not answer" : "stopped",
 			strerror(-r));
 		drmaa_agent_stop(st->agent_fd, st->agent_pid);
@@ -374,7 +362,7 @@ static int refresh(struct state *st, struct job *j, time_t now, char *err,
 		return ILK_OK;
 	}
 	if (strncmp(ans, "ok ", 3) != 0) {
-		set_err(err, errlen, "drmaa_job_ps(%s): %s", j->id,
+		drmaa_set_err(err, errlen, "drmaa_job_ps(%s): %s", j->id,
 			strncmp(ans, "err ", 4) == 0 ? ans + 4 : ans);
 		return ILK_ERR_UNAVAILABLE;
 	}
@@ -443,11 +431,11 @@ static int bd_init(const struct ilk_host *host, void **ret_state, char *err,
 	int r;
 
 	if (!host || !host->log) {
-		set_err(err, errlen, "%s: no host table", NAME);
+		drmaa_set_err(err, errlen, "%s: no host table", NAME);
 		return ILK_ERR_INVALID;
 	}
 	if (!root || root[0] != '/') {
-		set_err(err, errlen, "%s: SGE_ROOT is not set in the sidecar's "
+		drmaa_set_err(err, errlen, "%s: SGE_ROOT is not set in the sidecar's "
 			"environment", NAME);
 		return ILK_ERR_INVALID;
 	}
@@ -480,7 +468,7 @@ static int bd_init(const struct ilk_host *host, void **ret_state, char *err,
 	r |= copy_conf(st, "DrmaaJobTable", st->table, sizeof(st->table),
 		       NULL);
 	if (r) {
-		set_err(err, errlen, "%s: a Drmaa* setting is too long", NAME);
+		drmaa_set_err(err, errlen, "%s: a Drmaa* setting is too long", NAME);
 		goto fail;
 	}
 	st->site.queue = st->queue[0] ? st->queue : NULL;
@@ -489,7 +477,7 @@ static int bd_init(const struct ilk_host *host, void **ret_state, char *err,
 	if (safe_file(st->helper, 1, err, errlen) < 0)
 		goto fail;
 	if (st->table[0] && st->table[0] != '/') {
-		set_err(err, errlen, "%s: DrmaaJobTable must be an absolute "
+		drmaa_set_err(err, errlen, "%s: DrmaaJobTable must be an absolute "
 			"path", NAME);
 		goto fail;
 	}
@@ -511,7 +499,7 @@ static int bd_init(const struct ilk_host *host, void **ret_state, char *err,
 	st->env[++ne] = NULL;
 	r = agent_ask(st, "ping", NULL, ans, sizeof(ans), err, errlen);
 	if (r == ILK_OK && strncmp(ans, "ok ", 3) != 0) {
-		set_err(err, errlen, "%s: DRMAA: %s", NAME, ans);
+		drmaa_set_err(err, errlen, "%s: DRMAA: %s", NAME, ans);
 		r = ILK_ERR_UNAVAILABLE;
 	}
 	if (r != ILK_OK) {
@@ -591,11 +579,11 @@ static int bd_submit(void *state, const struct ilk_job_spec *spec,
 	if (!st || !spec || !spec->script || !spec->work_dir ||
 	    !spec->stdout_path || !spec->env ||
 	    spec->struct_size < offsetof(struct ilk_job_spec, partition)) {
-		set_err(err, errlen, "%s: incomplete job spec", NAME);
+		drmaa_set_err(err, errlen, "%s: incomplete job spec", NAME);
 		return ILK_ERR_INVALID;
 	}
 	if (spec->uid == 0 || spec->gid == 0) {
-		set_err(err, errlen, "the DRMAA backend does not submit jobs "
+		drmaa_set_err(err, errlen, "the DRMAA backend does not submit jobs "
 			"as root (Grid Engine refuses them)");
 		return ILK_ERR_REJECTED;
 	}
@@ -607,7 +595,7 @@ static int bd_submit(void *state, const struct ilk_job_spec *spec,
 	for (size_t i = 0; spec->env[i]; i++)
 		cap += strlen(spec->env[i]) + 24;
 	if (cap > DRMAA_REQ_MAX) {
-		set_err(err, errlen, "the job script is too large");
+		drmaa_set_err(err, errlen, "the job script is too large");
 		return ILK_ERR_INVALID;
 	}
 	req = malloc(cap);
@@ -624,7 +612,7 @@ static int bd_submit(void *state, const struct ilk_job_spec *spec,
 		     drmaa_req_put(req, cap, &len, 'E', spec->env[i]) == 0;
 	if (!ok) {
 		free(req);
-		set_err(err, errlen, "%s: the job request does not fit", NAME);
+		drmaa_set_err(err, errlen, "%s: the job request does not fit", NAME);
 		return ILK_ERR_INVALID;
 	}
 	acct_from = drmaa_acct_size(st->acct);
@@ -635,23 +623,23 @@ static int bd_submit(void *state, const struct ilk_job_spec *spec,
 	last_line(out);
 	if (r != 0) {
 		if (r == -ETIMEDOUT)
-			set_err(err, errlen, "Grid Engine did not accept the "
+			drmaa_set_err(err, errlen, "Grid Engine did not accept the "
 				"job within %d s", SUBMIT_TIMEOUT_MS / 1000);
 		else if (r < 0)
-			set_err(err, errlen, "cannot run %s: %s", st->helper,
+			drmaa_set_err(err, errlen, "cannot run %s: %s", st->helper,
 				strerror(-r));
 		else if (r == 126 || r == 127)
-			set_err(err, errlen, "cannot run %s as uid %u (status "
+			drmaa_set_err(err, errlen, "cannot run %s as uid %u (status "
 				"%d)", st->helper, spec->uid, r);
 		else
-			set_err(err, errlen, "Grid Engine: %s",
+			drmaa_set_err(err, errlen, "Grid Engine: %s",
 				out[0] ? out : "submission failed");
 		return r == 2 ? ILK_ERR_REJECTED : r == 3 ? ILK_ERR_INVALID :
 			r == 1 || r == -ETIMEDOUT ? ILK_ERR_UNAVAILABLE :
 			ILK_ERR_INTERNAL;
 	}
 	if (!valid_id(out)) {
-		set_err(err, errlen, "%s: the helper printed no job id", NAME);
+		drmaa_set_err(err, errlen, "%s: the helper printed no job id", NAME);
 		return ILK_ERR_INTERNAL;
 	}
 	pthread_mutex_lock(&st->lock);
@@ -681,7 +669,7 @@ static int bd_cancel(void *state, const char *job_id, char *err,
 	int rc;
 
 	if (!st || !valid_id(job_id)) {
-		set_err(err, errlen, "'%.64s' is not a Grid Engine job id",
+		drmaa_set_err(err, errlen, "'%.64s' is not a Grid Engine job id",
 			job_id ? job_id : "");
 		return ILK_ERR_INVALID;
 	}
@@ -701,12 +689,12 @@ static int bd_cancel(void *state, const char *job_id, char *err,
 		/* already gone: fine if it ever was */
 		if (!j && drmaa_acct_find(st->acct, acct_tail(st), ACCT_WINDOW,
 					  job_id, &a) != 0) {
-			set_err(err, errlen, "Grid Engine does not know job %s",
+			drmaa_set_err(err, errlen, "Grid Engine does not know job %s",
 				job_id);
 			rc = ILK_ERR_NOT_FOUND;
 		}
 	} else {
-		set_err(err, errlen, "drmaa_control(%s): %s", job_id,
+		drmaa_set_err(err, errlen, "drmaa_control(%s): %s", job_id,
 			strncmp(ans, "err ", 4) == 0 ? ans + 4 : ans);
 		rc = ILK_ERR_REJECTED;
 	}
@@ -722,7 +710,7 @@ static int bd_poll(void *state, ilk_job_visit_fn visit, void *ctx,
 	int rc = ILK_OK;
 
 	if (!st || !visit) {
-		set_err(err, errlen, "%s: poll called without a visitor", NAME);
+		drmaa_set_err(err, errlen, "%s: poll called without a visitor", NAME);
 		return ILK_ERR_INVALID;
 	}
 	pthread_mutex_lock(&st->lock);
@@ -748,7 +736,7 @@ static int bd_query(void *state, const char *job_id, struct ilk_job_info *ret,
 	int rc, added = 0;
 
 	if (!st || !ret || !valid_id(job_id)) {
-		set_err(err, errlen, "'%.64s' is not a Grid Engine job id",
+		drmaa_set_err(err, errlen, "'%.64s' is not a Grid Engine job id",
 			job_id ? job_id : "");
 		return ILK_ERR_INVALID;
 	}
@@ -771,7 +759,7 @@ static int bd_query(void *state, const char *job_id, struct ilk_job_info *ret,
 	if (rc == ILK_OK && added && !j->exit_known &&
 	    j->phase == ILK_JOB_DONE) {
 		/* neither the qmaster nor the accounting knows it */
-		set_err(err, errlen, "Grid Engine does not know job %s",
+		drmaa_set_err(err, errlen, "Grid Engine does not know job %s",
 			job_id);
 		st->n--; /* the entry just added is the last one */
 		rc = ILK_ERR_NOT_FOUND;
@@ -793,7 +781,7 @@ static int bd_ping(void *state, struct ilk_capacity *ret, char *err,
 	int r;
 
 	if (!st || !ret) {
-		set_err(err, errlen, "%s: ping without a result", NAME);
+		drmaa_set_err(err, errlen, "%s: ping without a result", NAME);
 		return ILK_ERR_INVALID;
 	}
 	size = ret->struct_size && ret->struct_size < sizeof(c) ?
@@ -810,7 +798,7 @@ static int bd_ping(void *state, struct ilk_capacity *ret, char *err,
 	r = drmaa_run_tool(argv, st->env, 10000, out, sizeof(out));
 	if (r != 0 || drmaa_qhost_parse(out, &c) < 0) {
 		last_line(out);
-		set_err(err, errlen, "Grid Engine is not reachable: qhost: %s",
+		drmaa_set_err(err, errlen, "Grid Engine is not reachable: qhost: %s",
 			r < 0 ? strerror(-r) : out[0] ? out : "no hosts");
 		return ILK_ERR_UNAVAILABLE;
 	}

@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	ILK_PRINTF(3, 4);
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void drmaa_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -54,7 +52,7 @@ static int add(char *out, size_t outlen, size_t *len, const char *fmt, ...)
 
 #define UNSUPPORTED(what)                                                     \
 	do {                                                                  \
-		set_err(err, errlen, "%s is not supported by the DRMAA "      \
+		drmaa_set_err(err, errlen, "%s is not supported by the DRMAA "      \
 			"backend (Grid Engine)", what);                       \
 		return ILK_ERR_INVALID;                                       \
 	} while (0)
@@ -89,7 +87,7 @@ int drmaa_native_spec(const struct ilk_job_spec *spec,
 	if (HAS(mem_per_cpu_mb) && spec->mem_per_cpu_mb)
 		UNSUPPORTED("memory per CPU (--mem-per-cpu)");
 	if (spec->cpus > 1 && !site->pe) {
-		set_err(err, errlen, "%u CPUs: the DRMAA backend reserves more "
+		drmaa_set_err(err, errlen, "%u CPUs: the DRMAA backend reserves more "
 			"than one slot only through a parallel environment, and "
 			"this site sets no DrmaaParallelEnvironment",
 			spec->cpus);
@@ -99,7 +97,7 @@ int drmaa_native_spec(const struct ilk_job_spec *spec,
 	r |= add(out, outlen, &len, "-b n");
 	if (queue) {
 		if (!safe_name(queue)) {
-			set_err(err, errlen, "queue name '%.64s' is not valid",
+			drmaa_set_err(err, errlen, "queue name '%.64s' is not valid",
 				queue);
 			return ILK_ERR_INVALID;
 		}
@@ -107,7 +105,7 @@ int drmaa_native_spec(const struct ilk_job_spec *spec,
 	}
 	if (HAS(account) && spec->account && *spec->account) {
 		if (!safe_name(spec->account)) {
-			set_err(err, errlen, "account '%.64s' is not valid",
+			drmaa_set_err(err, errlen, "account '%.64s' is not valid",
 				spec->account);
 			return ILK_ERR_INVALID;
 		}
@@ -115,7 +113,7 @@ int drmaa_native_spec(const struct ilk_job_spec *spec,
 	}
 	if (spec->cpus > 1) {
 		if (!safe_name(site->pe)) {
-			set_err(err, errlen, "DrmaaParallelEnvironment '%.64s' "
+			drmaa_set_err(err, errlen, "DrmaaParallelEnvironment '%.64s' "
 				"is not valid", site->pe);
 			return ILK_ERR_INVALID;
 		}
@@ -127,7 +125,7 @@ int drmaa_native_spec(const struct ilk_job_spec *spec,
 			 (unsigned long long)spec->time_limit_min * 60);
 	if (spec->mem_mb && site->mem_resource) {
 		if (!safe_name(site->mem_resource)) {
-			set_err(err, errlen, "DrmaaMemoryResource '%.64s' is "
+			drmaa_set_err(err, errlen, "DrmaaMemoryResource '%.64s' is "
 				"not valid", site->mem_resource);
 			return ILK_ERR_INVALID;
 		}
@@ -136,7 +134,7 @@ int drmaa_native_spec(const struct ilk_job_spec *spec,
 	}
 #undef HAS
 	if (r) {
-		set_err(err, errlen, "native specification too long");
+		drmaa_set_err(err, errlen, "native specification too long");
 		return ILK_ERR_INVALID;
 	}
 	return ILK_OK;
@@ -186,7 +184,7 @@ int drmaa_req_parse(char *buf, size_t len, struct drmaa_req *ret, char *err,
 		case 'P': ret->native = val; break;
 		case 'E':
 			if (ret->n_env >= DRMAA_REQ_ENV_MAX) {
-				set_err(err, errlen, "too many variables");
+				drmaa_set_err(err, errlen, "too many variables");
 				return -1;
 			}
 			ret->env[ret->n_env++] = val;
@@ -197,11 +195,11 @@ int drmaa_req_parse(char *buf, size_t len, struct drmaa_req *ret, char *err,
 	}
 	ret->env[ret->n_env] = NULL;
 	if (!ret->script || !ret->wd || !ret->out) {
-		set_err(err, errlen, "incomplete request");
+		drmaa_set_err(err, errlen, "incomplete request");
 		return -1;
 	}
 	return 0;
 bad:
-	set_err(err, errlen, "malformed request at byte %zu", i);
+	drmaa_set_err(err, errlen, "malformed request at byte %zu", i);
 	return -1;
 }

@@ -41,6 +41,10 @@ int drmaa_native_spec(const struct ilk_job_spec *spec,
 		      const struct drmaa_site *site, char *out, size_t outlen,
 		      char *err, size_t errlen);
 
+/* snprintf into err (errlen bytes) when err is not NULL */
+void drmaa_set_err(char *err, size_t errlen, const char *fmt, ...)
+	ILK_PRINTF(3, 4);
+
 /* Append one field to buf (cap bytes, *len used); -1 when it does not fit. */
 int drmaa_req_put(char *buf, size_t cap, size_t *len, char key,
 		  const char *val);

@@ -41,12 +41,11 @@ static void child(int sock, const char *path, char *const argv[],
 	_exit(127);
 }
 
-static int run(char *const argv[], char *const envp[], int drop, uid_t uid, gid_t gid, const char *in, size_t inlen,
-	       int timeout_ms, char *out, size_t outlen)
+/* fork the child on one end of a socket pair; the other end, or -errno */
+static int start(char *const argv[], char *const envp[], int drop, uid_t uid,
+		 gid_t gid, int stderr_too, pid_t *ret_pid)
 {
-	long deadline = now_ms() + timeout_ms;
-	size_t sent = 0, got = 0;
-	int sv[2], status, e = 0;
+	int sv[2], e;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -61,13 +60,29 @@ static int run(char *const argv[], char *const envp[], int drop, uid_t uid, gid_
 	if (pid == 0) {
 		close(sv[0]);
 		/* sv[1] is close-on-exec; dup2 copies drop that flag */
-		child(sv[1], argv[0], argv, envp, drop, uid, gid, 1);
+		child(sv[1], argv[0], argv, envp, drop, uid, gid, stderr_too);
 	}
 	close(sv[1]);
+	*ret_pid = pid;
+	return sv[0];
+}
+
+static int run(char *const argv[], char *const envp[], int drop, uid_t uid,
+	       gid_t gid, const char *in, size_t inlen, int timeout_ms,
+	       char *out, size_t outlen)
+{
+	long deadline = now_ms() + timeout_ms;
+	size_t sent = 0, got = 0;
+	int fd, status, e = 0;
+	pid_t pid;
+
+	fd = start(argv, envp, drop, uid, gid, 1, &pid);
+	if (fd < 0)
+		return fd;
 	if (!inlen)
-		shutdown(sv[0], SHUT_WR);
+		shutdown(fd, SHUT_WR);
 	for (;;) {
-		struct pollfd pf = {sv[0], POLLIN, 0};
+		struct pollfd pf = {fd, POLLIN, 0};
 		long left = deadline - now_ms();
 		ssize_t r;
 
@@ -85,20 +100,20 @@ static int run(char *const argv[], char *const envp[], int drop, uid_t uid, gid_
 			break;
 		}
 		if (sent < inlen && (pf.revents & (POLLOUT | POLLERR))) {
-			r = send(sv[0], in + sent, inlen - sent,
+			r = send(fd, in + sent, inlen - sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (r > 0)
 				sent += (size_t)r;
 			else if (r < 0 && errno != EAGAIN && errno != EINTR)
 				sent = inlen; /* it stopped reading */
 			if (sent == inlen)
-				shutdown(sv[0], SHUT_WR);
+				shutdown(fd, SHUT_WR);
 		}
 		if (pf.revents & (POLLIN | POLLHUP | POLLERR)) {
 			char tmp[512];
 			size_t room = got + 1 < outlen ? outlen - 1 - got : 0;
 
-			r = recv(sv[0], room ? out + got : tmp,
+			r = recv(fd, room ? out + got : tmp,
 				 room ? room : sizeof(tmp), MSG_DONTWAIT);
 			if (r == 0)
 				break;
@@ -108,7 +123,7 @@ static int run(char *const argv[], char *const envp[], int drop, uid_t uid, gid_
 				break;
 		}
 	}
-	close(sv[0]);
+	close(fd);
 	if (outlen)
 		out[got < outlen ? got : outlen - 1] = '\0';
 	if (e)
@@ -140,25 +155,8 @@ int drmaa_run_tool(char *const argv[], char *const envp[], int timeout_ms,
 int drmaa_agent_start(char *const argv[], char *const envp[],
 		      pid_t *ret_pid)
 {
-	int sv[2], e;
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		e = errno;
-		close(sv[0]);
-		close(sv[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		child(sv[1], argv[0], argv, envp, 0, 0, 0, 0);
-	}
-	close(sv[1]);
-	*ret_pid = pid;
-	return sv[0];
+	/* its stderr stays the sidecar's: DRMAA's messages reach the log */
+	return start(argv, envp, 0, 0, 0, 0, ret_pid);
 }
 
 int drmaa_agent_call(int fd, const char *line, int timeout_ms, char *out,

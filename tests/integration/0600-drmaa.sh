@@ -41,11 +41,6 @@ il_start_gateway gw || exit 1
 check_match "the sidecar loaded the DRMAA backend" \
 	'loaded backend backend/drmaa' "$(cat "$SC_DIR/sidecar.log")"
 
-ctr_state() { # NAME CONTAINER
-	ilctl status "$1" -o json 2>/dev/null |
-		grep -o "\"name\":\"$2\",\"state\":{\"[a-z]*\":{[^}]*" | head -n 1
-}
-terminated() { ctr_state "$1" "$2" | grep -q '"terminated"'; }
 jid_of() { ilctl status "$1" -o json | grep -o '"JID":"[0-9]*"' | grep -o '[0-9][0-9]*'; }
 sge_knows() { qstat -j "$1" >/dev/null 2>&1; }
 gone() { ! sge_knows "$1"; }

@@ -30,11 +30,6 @@ il_start_gateway gw || exit 1
 check_match "the sidecar loaded the skeleton" 'loaded backend backend/skeleton' \
 	"$(cat "$SC_DIR/sidecar.log")"
 
-ctr_state() { # NAME CONTAINER
-	ilctl status "$1" -o json 2>/dev/null |
-		grep -o "\"name\":\"$2\",\"state\":{\"[a-z]*\":{[^}]*" | head -n 1
-}
-terminated() { ctr_state "$1" "$2" | grep -q '"terminated"'; }
 
 out=$(ilctl ping 2>&1)
 check_match "ping carries the machine's CPUs" "\"cpu\":\"$(nproc)\"" "$out"
@@ -58,6 +53,8 @@ YAML
 ilctl create -f "$W/who.yaml" >/dev/null
 running() { ctr_state who main | grep -q '"running"'; }
 check "a long pod runs" wait_for 30 running
+logged() { [ -n "$(ilctl logs who 2>/dev/null)" ]; }
+wait_for 20 logged
 check_eq "as the tenant" "$(id -u nobody)" "$(ilctl logs who | head -n 1)"
 check "delete answers 200" ilctl delete who
 gone() { ! pgrep -f 'skel-sleeper-' >/dev/null; }
