@@ -97,9 +97,11 @@ $(BIN)/backend-drmaa.so: $(patsubst %.c,$(B)/pic/%.o,$(DRMAA_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -pthread -o $@ $^
 
+# mode 0711: run as a tenant, it must not be dumpable (drmaa_helper.c)
 $(BIN)/ilk-drmaa-helper: $(call obj,backends/drmaa/drmaa_helper.c backends/drmaa/drmaa_req.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DRMAA_LIBS)
+	chmod 0711 $@
 
 $(BIN)/interlink-api: $(call obj,$(GATEWAY_SRC) $(COMMON_SRC) $(PROTO_SRC))
 	@mkdir -p $(dir $@)
@@ -160,7 +162,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/interlink
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	$(if $(DRMAA_H),install -d $(DESTDIR)$(PREFIX)/lib/interlink && \
-	  install -m 0755 $(DRMAA_BINS) $(DESTDIR)$(PREFIX)/lib/interlink/)
+	  install -m 0755 $(BIN)/backend-drmaa.so $(DESTDIR)$(PREFIX)/lib/interlink/ && \
+	  install -m 0711 $(BIN)/ilk-drmaa-helper $(DESTDIR)$(PREFIX)/lib/interlink/)
 	install -m 0644 proto/ilk_plugin.h \
 		$(DESTDIR)$(PREFIX)/include/interlink/plugin.h
 

@@ -24,6 +24,13 @@
  *         term ID  -> "ok", "gone" or "err TEXT"   (DRMAA_CONTROL_TERMINATE)
  *         ping     -> "ok DRM-SYSTEM" or "err TEXT"
  *       IDs are digits (and dots) only; anything else is "err".
+ *
+ * The submit mode runs with the tenant's uid, so the tenant could signal
+ * it, and, were it dumpable, ptrace it and print another user's job id,
+ * which the sidecar (a Grid Engine manager) would later cancel.  So the
+ * binary is installed mode 0711 (execve of an unreadable file leaves the
+ * process non-dumpable from its first instruction), and it makes itself
+ * non-dumpable again before anything else.
  */
 #include <drmaa.h>
 #include <errno.h>
@@ -31,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -277,6 +285,10 @@ out:
 
 int main(int argc, char **argv)
 {
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		perror("ilk-drmaa-helper: prctl");
+		return 1;
+	}
 	if (argc == 2 && strcmp(argv[1], "submit") == 0)
 		return submit();
 	if (argc == 2 && strcmp(argv[1], "agent") == 0)

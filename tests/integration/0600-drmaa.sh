@@ -38,6 +38,8 @@ il_start_sidecar sc "$sc_conf" || exit 1
 chmod 755 "$SC_DATA"
 il_start_gateway gw || exit 1
 
+check_eq "the helper that runs as tenants is exec-only (not dumpable)" 711 \
+	"$(stat -c %a "$IL_BUILD/ilk-drmaa-helper")"
 check_match "the sidecar loaded the DRMAA backend" \
 	'loaded backend backend/drmaa' "$(cat "$SC_DIR/sidecar.log")"
 
