@@ -105,14 +105,25 @@ ILCTL_SRC  := $(sort $(wildcard interlink-api/ilctl*.c))
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 BIN := $(B)/bin
 
+# The DRMAA backend (backends/drmaa/): a loadable .so and its helper
+# program, built only when drmaa.h is there (gridengine-drmaa-dev); never
+# linked into sidecar-slurm.  Only the helper links libdrmaa (which lives
+# off the loader's path), the .so does not.
+DRMAA_H    ?= $(wildcard /usr/include/drmaa.h)
+DRMAA_LIBDIR ?= /usr/lib/gridengine-drmaa/lib
+DRMAA_LIBS := -L$(DRMAA_LIBDIR) -ldrmaa -Wl,-rpath,$(DRMAA_LIBDIR)
+DRMAA_SRC  := backends/drmaa/backend_drmaa.c backends/drmaa/drmaa_acct.c \
+              backends/drmaa/drmaa_req.c backends/drmaa/drmaa_spawn.c
+DRMAA_BINS := $(if $(DRMAA_H),$(BIN)/backend-drmaa.so $(BIN)/ilk-drmaa-helper)
+
 BINS := $(BIN)/sidecar-slurm $(BIN)/interlink-api $(BIN)/ilctl
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,\
                 $(wildcard tests/unit/test_*.c))
 TEST_BINS := $(BIN)/tests/slurm_backend_check
 
-.PHONY: all deps install check check-matrix unit demo bench bench-scale soak fuzz clean help man deb deb-check \
+.PHONY: all deps install check check-drmaa check-matrix unit demo bench bench-scale soak fuzz clean help man deb deb-check \
         upstream-k8s check-upstream image
-all: $(BINS)
+all: $(BINS) $(DRMAA_BINS)
 
 deps:
 	@bash tests/install-deps.sh
@@ -124,6 +135,20 @@ $(B)/obj/%.o: %.c
 $(BIN)/sidecar-slurm: $(call obj,$(SIDECAR_SRC) $(COMMON_SRC) $(PROTO_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBS) $(SLURM_LIBS) -ldl
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(BIN)/backend-drmaa.so: $(patsubst %.c,$(B)/pic/%.o,$(DRMAA_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -pthread -o $@ $^
+
+# mode 0711: run as a tenant, it must not be dumpable (drmaa_helper.c)
+$(BIN)/ilk-drmaa-helper: $(call obj,backends/drmaa/drmaa_helper.c backends/drmaa/drmaa_req.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DRMAA_LIBS)
+	chmod 0711 $@
 
 $(BIN)/interlink-api: $(call obj,$(GATEWAY_SRC) $(COMMON_SRC) $(PROTO_SRC))
 	@mkdir -p $(dir $@)
@@ -195,6 +220,12 @@ check: deps
 # Debian root made by tests/debroot.sh (tests/matrix.sh)
 check-matrix:
 	@bash tests/matrix.sh trixie
+# The pod suite against a real Grid Engine through the DRMAA backend
+# (tests/sge-cluster.sh, tests/integration/06*-drmaa*.sh)
+check-drmaa: deps
+	@test -n "$(DRMAA_H)" || { echo "check-drmaa: no drmaa.h (make deps)"; exit 1; }
+	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@WITH_SGE=1 UNIT_ONLY= TESTS='$(or $(TESTS),*drmaa*)' bash tests/run-tests.sh $(BIN)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -258,6 +289,9 @@ install: all man
 	install -m 0755 $(BIN)/ilctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 tools/interlink-certs.sh \
 		$(DESTDIR)$(PREFIX)/bin/interlink-certs
+	$(if $(DRMAA_H),install -d $(DESTDIR)$(PREFIX)/lib/interlink && \
+	  install -m 0755 $(BIN)/backend-drmaa.so $(DESTDIR)$(PREFIX)/lib/interlink/ && \
+	  install -m 0711 $(BIN)/ilk-drmaa-helper $(DESTDIR)$(PREFIX)/lib/interlink/)
 	install -m 0644 proto/ilk_plugin.h \
 		$(DESTDIR)$(PREFIX)/include/interlink/plugin.h
 	sed 's|@PREFIX@|$(PREFIX)|g' proto/interlink-plugin.pc.in \

@@ -71,6 +71,15 @@ sc_curl() {
 		"https://localhost:$SC_PORT$path"
 }
 
+# One container's state in ilctl's status JSON, e.g.
+# "terminated":{"exitCode":0...  (ctr_state POD CONTAINER), and whether
+# it has terminated (terminated POD CONTAINER).
+ctr_state() {
+	ilctl status "$1" -o json 2>/dev/null |
+		grep -o "\"name\":\"$2\",\"state\":{\"[a-z]*\":{[^}]*" | head -n 1
+}
+terminated() { ctr_state "$1" "$2" | grep -q '"terminated"'; }
+
 # Slurm job state of a job id (scontrol), e.g. RUNNING, CANCELLED
 job_state() {
 	scontrol show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' |

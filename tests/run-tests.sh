@@ -23,6 +23,10 @@
 #   KEEP_TMP=1     keep the temp dir (its path is printed)
 #   TEST_TIMEOUT=S per-test timeout in seconds (default 300)
 #   SLURM_TEST_CTLD_PORT / SLURM_TEST_SLURMD_PORT  cluster ports
+#   WITH_SGE=1     also start a Grid Engine cell (tests/sge-cluster.sh) and
+#                  give the tests SGE_ROOT SGE_CELL SGE_QMASTER_PORT
+#                  SGE_EXECD_PORT (`make check-drmaa`); without it the
+#                  DRMAA tests skip
 set -euo pipefail
 shopt -s nullglob lastpipe
 
@@ -33,6 +37,7 @@ fi
 src=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 build=$(realpath -m -- "$1")
 tests_glob=${TESTS:-}
+with_sge=${WITH_SGE:-}
 unit_only=${UNIT_ONLY:-}
 keep_tmp=${KEEP_TMP:-}
 timeout_s=${TEST_TIMEOUT:-300}
@@ -44,6 +49,7 @@ while IFS= read -r v; do
 	SLURM_TEST_*) ;;
 	SLURM_* | SBATCH_* | SQUEUE_* | SINFO_* | SCANCEL_* | SCONTROL_* | SRUN_* | SALLOC_* | \
 		IL_* | MUNGE_* | FAKE_APPTAINER_* | CMOCKA_* | ASAN_* | UBSAN_* | NOTIFY_SOCKET | \
+		SGE_ROOT | SGE_CELL | SGE_QMASTER_PORT | SGE_EXECD_PORT | WITH_SGE | \
 		TESTS | UNIT_ONLY | KEEP_TMP | TEST_TIMEOUT | LC_* | LANG | LANGUAGE | TMPDIR | CDPATH | BASH_ENV | ENV)
 		unset "$v"
 		;;
@@ -53,7 +59,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=
 umask 022
 
 passed=0 failed=0
-T='' cluster_pid='' cluster_up='' cur_pid='' cleaned=''
+T='' cluster_pid='' cluster_up='' cur_pid='' cleaned='' sge_pid='' sge_up=''
 
 cleanup() {
 	[[ -z $cleaned ]] || return 0
@@ -65,6 +71,13 @@ cleanup() {
 	if [[ -n $cluster_pid ]]; then # a start still under way
 		kill -TERM "$cluster_pid" 2>/dev/null || true
 		wait "$cluster_pid" 2>/dev/null || true
+	fi
+	if [[ -n $sge_pid ]]; then
+		kill -TERM "$sge_pid" 2>/dev/null || true
+		wait "$sge_pid" 2>/dev/null || true
+	fi
+	if [[ -n $sge_up ]]; then
+		"$src/tests/sge-cluster.sh" stop "$T/sge" >&2 || echo "run-tests: warning: sge stop failed" >&2
 	fi
 	if [[ -n $cluster_up ]]; then
 		"$src/tests/slurm-cluster.sh" stop "$T/slurm" >&2 || echo "run-tests: warning: cluster stop failed" >&2
@@ -145,6 +158,12 @@ if [[ -z $unit_only ]]; then
 	env --default-signal=INT,QUIT "$src/tests/slurm-cluster.sh" start "$T/slurm" \
 		>"$T/cluster.env" 2>"$T/cluster.log" </dev/null &
 	cluster_pid=$!
+	if [[ -n $with_sge ]]; then
+		sge_up=1
+		env --default-signal=INT,QUIT "$src/tests/sge-cluster.sh" start "$T/sge" \
+			>"$T/sge.env" 2>"$T/sge.log" </dev/null &
+		sge_pid=$!
+	fi
 fi
 if ! "$src/tests/gen-certs.sh" "$T/pki"; then
 	fail run-tests "gen-certs.sh failed"
@@ -176,6 +195,18 @@ fi
 eval "$(cat -- "$T/cluster.env")"
 [[ -n ${SLURM_CONF:-} && -n ${MUNGE_SOCKET:-} ]] || { fail run-tests "slurm-cluster.sh printed no SLURM_CONF/MUNGE_SOCKET"; finish; }
 export SLURM_CONF MUNGE_SOCKET
+if [[ -n $sge_up ]]; then
+	rc=0
+	wait "$sge_pid" || rc=$?
+	sge_pid=''
+	cat -- "$T/sge.log" >&2
+	if ((rc != 0)); then
+		fail run-tests "sge-cluster.sh start failed (status $rc)"
+		finish
+	fi
+	eval "$(cat -- "$T/sge.env")"
+	export SGE_ROOT SGE_CELL SGE_QMASTER_PORT SGE_EXECD_PORT
+fi
 
 read -ra globs <<<"$tests_glob"
 for t in "$src"/tests/integration/[0-9]*.sh; do

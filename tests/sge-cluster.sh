@@ -20,6 +20,8 @@
 #           starts the daemons, adds the host as admin/submit/exec host and a
 #           queue all.q (4 slots, /bin/bash, unix_behavior), a 1-second
 #           scheduler interval, min_uid/min_gid 1 (root jobs still refused),
+#           execd_params ENABLE_ADDGRP_KILL=true (a cancelled job's processes
+#           are found by their added group id, also those in a new session),
 #           then waits for a probe job submitted as nobody to finish.
 #           Prints on stdout, for eval:
 #             export SGE_ROOT=DIR/root SGE_CELL=default
@@ -191,6 +193,7 @@ sed -e "s|^execd_spool_dir .*|execd_spool_dir        $D/execd|" \
 	-e 's|^load_report_time .*|load_report_time       00:00:05|' \
 	-e 's|^reporting_params .*|reporting_params       accounting=true reporting=false flush_time=00:00:01 joblog=false sharelog=00:00:00|' \
 	-e 's|^finished_jobs .*|finished_jobs          1000|' \
+	-e 's|^execd_params .*|execd_params           ENABLE_ADDGRP_KILL=true|' \
 	/usr/share/gridengine/default-configuration >"$D/global.conf"
 
 fail() {
