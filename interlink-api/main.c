@@ -19,6 +19,7 @@
 #include "gateway.h"
 #include "ilk_plugin.h"
 #include "log.h"
+#include "reverse.h"
 #include "text.h"
 
 static void usage(FILE *f)
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
 	static struct gateway g;
 	struct daemon_args args;
 	struct httpd *h = NULL, *ops = NULL;
+	struct greverse *rev = NULL;
 	char err[1024] = "";
 	sigset_t sigs;
 	int rc;
@@ -158,6 +160,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	upstream_set_observer(g.sidecar, observe_sidecar, &g);
+	rev = greverse_start(&g.conf, err, sizeof(err));
+	if (!rev && err[0]) {
+		log_error("%s", err);
+		goto out;
+	}
+	upstream_set_reverse(g.sidecar, rev);
 	g.auth = auth_new(&g.conf, g.metrics, err, sizeof(err));
 	if (!g.auth) {
 		log_error("%s", err);
@@ -196,6 +204,7 @@ out:
 	statustable_free(g.status);
 	auth_free(g.auth);
 	upstream_free(g.sidecar);
+	greverse_stop(rev);
 	metrics_free(g.metrics);
 	curl_global_cleanup();
 	gconf_free(&g.conf);

@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "httpd.h"
 #include "log.h"
+#include "reverse.h"
 #include "sidecar.h"
 #include "text.h"
 
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
 	struct daemon_args args;
 	bool initialised = false;
 	struct httpd *tcp = NULL, *unx = NULL;
+	struct reverse *rev = NULL;
 	char err[1024] = "";
 	sigset_t sigs;
 	int rc = 1;
@@ -192,9 +194,16 @@ int main(int argc, char **argv)
 	if (!sc.conf.tls_enabled && tcp)
 		log_warn("the TCP listener has no TLS: anyone who can reach "
 			 "it can run jobs");
+	rev = reverse_start(&sc.conf, tcp ? httpd_port(tcp) : 0, err,
+			    sizeof(err));
+	if (!rev && err[0]) {
+		log_error("%s", err);
+		goto out;
+	}
 	log_notice("signal %d: shutting down", daemon_wait(&sigs));
 	rc = 0;
 out:
+	reverse_stop(rev);
 	httpd_stop(tcp);
 	httpd_stop(unx);
 	poller_stop(sc.poller);
