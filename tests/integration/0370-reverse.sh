@@ -71,6 +71,13 @@ ilctl() {
 	ip netns exec "$ns" "$IL_BUILD/ilctl" --url "http://127.0.0.1:$GW_PORT" \
 		--state-dir "$W/ilctl" "$@"
 }
+# containers under bubblewrap: real binds (the configMap volume)
+if bwrap --ro-bind / / --dev /dev --proc /proc true 2>/dev/null; then
+	printf '#!/bin/bash\nFAKE_APPTAINER_MODE=bwrap exec %q "$@"\n' \
+		"$IL_RUNTIME" >"$W/apptainer"
+	chmod 755 "$W/apptainer"
+	export SC_RUNTIME=$W/apptainer
+fi
 start_sc() {
 	il_start_sidecar sc "AllowRootJobs: true
 Connect: \"https://$net.2:$REV_PORT\"
@@ -81,10 +88,117 @@ ConnectKeepAliveSeconds: 2"
 start_gw || { t_fail "gateway start"; t_done; exit 1; }
 start_sc || { t_fail "sidecar start"; t_done; exit 1; }
 
-ping_ok() { ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' -X POST \
-	"http://127.0.0.1:$GW_PORT/pinglink" | grep -qx 200; }
+ping_code() { ip netns exec "$ns" curl -s -o /dev/null -m 20 -w '%{http_code}' \
+	-X POST "http://127.0.0.1:$GW_PORT/pinglink"; }
+ping_ok() { [ "$(ping_code)" = 200 ]; }
+ping_down() { [ "$(ping_code)" != 200 ]; }
 check "the gateway reaches the sidecar over the sidecar's connections" \
 	wait_for 30 ping_ok
 check_fails "while the gateway's host cannot open a connection to the login node" \
 	ip netns exec "$ns" timeout 3 bash -c "exec 3<>/dev/tcp/$net.1/$SC_PORT"
+
+pod() { # NAME SCRIPT
+	cat <<-YAML
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: $1}
+	spec:
+	  restartPolicy: Never
+	  initContainers:
+	    - {name: prep, image: busybox, command: ["sh", "-c", "echo prep-ran"]}
+	  containers:
+	    - name: main
+	      image: busybox
+	      command: ["sh", "-c", $(printf '%s' "$2" | jq -Rs .)]
+	      env: [{name: GREETING, value: "hello from $1"}]
+	      volumeMounts: [{name: cfg, mountPath: /etc/cfg}]
+	  volumes:
+	    - {name: cfg, configMap: {name: cfg-$1}}
+	---
+	apiVersion: v1
+	kind: ConfigMap
+	metadata: {name: cfg-$1}
+	data: {k: "from a configMap"}
+	YAML
+}
+delete_quiet() { ilctl delete "$1" >/dev/null; }
+exit_code_of() { ilctl status "$1" -o json 2>/dev/null | jq -r \
+	'[.. | objects | select(.name? == "main") | .state.terminated.exitCode?] | map(select(. != null)) | .[0]'; }
+ended() { [ "$(exit_code_of "$1")" != null ] && [ -n "$(exit_code_of "$1")" ]; }
+conformance() { # NAME: create, status, logs, follow, delete
+	local n=$1 out
+	pod "$n" 'echo "$GREETING"; cat /etc/cfg/k; echo; for i in 1 2 3; do echo "tick $i"; sleep 0.3; done; exit 3' >"$W/$n.yaml"
+	check "$n: created through the reverse connections" ilctl create -f "$W/$n.yaml"
+	out=$(ilctl logs -f "$n" 2>&1)
+	check_match "$n: followed logs stream to the end" \
+		"hello from $n.*from a configMap.*tick 1.*tick 3" "$(tr '\n' ' ' <<<"$out")"
+	check "$n: the pod ends" wait_for 60 ended "$n"
+	check_eq "$n: with the container's exit code" 3 "$(exit_code_of "$n")"
+	check_eq "$n: init container logs" prep-ran "$(ilctl logs "$n" -c prep 2>&1)"
+	check "$n: deleted" delete_quiet "$n"
+}
+conformance first
+# several at once: calls and streams do not queue behind each other
+par=()
+for i in 1 2 3; do conformance "par$i" >"$W/par$i.tap" & par+=("$!"); done
+wait "${par[@]}"
+for i in 1 2 3; do
+	while read -r line; do
+		case $line in
+		"ok "*) t_ok "${line#ok * - }" ;;
+		"not ok "*) t_fail "${line#not ok * - }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$W/par$i.tap"
+done
+
+# the link is cut: the gateway says so; restored: it recovers
+ip link set "$va" down
+check "with the link cut, the gateway reports the sidecar unreachable" \
+	wait_for 60 ping_down
+ip link set "$va" up
+check "with the link restored, the sidecar's connections come back" \
+	wait_for 60 ping_ok
+conformance after-cut
+
+# the gateway restarts (same ports): the sidecar dials it again
+kill "$GW_PID"; wait "$GW_PID" 2>/dev/null
+start_gw || t_fail "gateway restart"
+check "after a gateway restart the sidecar is reached again" wait_for 60 ping_ok
+conformance after-gw
+
+# the sidecar restarts: down while it is gone, up again after
+kill "$SC_PID"; wait "$SC_PID" 2>/dev/null
+check "with the sidecar stopped, the gateway reports it unreachable" \
+	wait_for 60 ping_down
+# meanwhile a dialer that is not the sidecar (a certificate of another
+# CA) is never taken for it: the gateway's TLS check refuses it
+python3 - "$net.2" "$REV_PORT" "$IL_PKI" <<'PY' &
+import socket, ssl, sys, time
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[3] + "/rogue.crt", sys.argv[3] + "/rogue.key")
+end = time.time() + 20
+while time.time() < end:
+    try:
+        s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)
+        s.settimeout(5)
+        try:
+            ctx.wrap_socket(s, server_side=True).recv(1)
+        except Exception:
+            pass
+        s.close()
+    except OSError:
+        time.sleep(0.2)
+PY
+rogue=$!
+IL_PIDS+=("$rogue")
+sleep 1
+check "an impostor dialing in is not taken for the sidecar" ping_down
+check_match "the gateway's TLS check refused it" \
+	"SSL|certificate|TLS" "$(grep 'sidecar unreachable' "$W/gw/gateway.log" | tail -n 3)"
+kill "$rogue" 2>/dev/null; wait "$rogue" 2>/dev/null
+start_sc || t_fail "sidecar restart"
+check "after a sidecar restart the gateway reaches it again" wait_for 60 ping_ok
+conformance after-sc
+
 t_done
