@@ -200,5 +200,63 @@ kill "$rogue" 2>/dev/null; wait "$rogue" 2>/dev/null
 start_sc || t_fail "sidecar restart"
 check "after a sidecar restart the gateway reaches it again" wait_for 60 ping_ok
 conformance after-sc
-
+# through an HTTP CONNECT proxy (HTTPS_PROXY), the only way out it takes
+python3 - "$W/proxy.port" "$W/proxy.log" <<'PY' &
+import os, socket, sys, threading
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(64)
+open(sys.argv[1] + ".tmp", "w").write(str(ls.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+log = open(sys.argv[2], "a", buffering=1)
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    for x in (a, b):
+        try:
+            x.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+def serve(c):
+    head = b""
+    while b"\r\n\r\n" not in head:
+        d = c.recv(1)
+        if not d:
+            return
+        head += d
+    line = head.split(b"\r\n")[0].decode()
+    log.write(line + "\n")
+    target = line.split(" ")[1]
+    host, port = target.rsplit(":", 1)
+    try:
+        u = socket.create_connection((host, int(port)), 5)
+    except OSError:
+        c.sendall(b"HTTP/1.1 502 Bad Gateway\r\n\r\n")
+        return
+    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    threading.Thread(target=pump, args=(c, u), daemon=True).start()
+    pump(u, c)
+while True:
+    c, _ = ls.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+proxy=$!
+IL_PIDS+=("$proxy")
+wait_for 10 test -s "$W/proxy.port" || t_fail "the proxy did not start"
+kill "$SC_PID"; wait "$SC_PID" 2>/dev/null
+HTTPS_PROXY=http://127.0.0.1:$(cat "$W/proxy.port") start_sc || t_fail "sidecar with a proxy"
+check "through HTTPS_PROXY the gateway reaches the sidecar" wait_for 60 ping_ok
+check_match "the proxy was asked to CONNECT to the gateway" \
+	"^CONNECT $net.2:$REV_PORT HTTP/1.1\$" "$(head -n 1 "$W/proxy.log")"
+conformance via-proxy
+kill "$proxy"; wait "$proxy" 2>/dev/null
+check "without the proxy the sidecar is unreachable: it was the only way" \
+	wait_for 60 ping_down
 t_done
