@@ -1,7 +1,8 @@
 #!/bin/bash
 # install-deps.sh - install the Debian 12 packages needed to build and test
 # interlink-c (compilers, libraries, a real Slurm + munge for the integration
-# suite, openssl for the test PKI, bubblewrap for the fake container runtime).
+# suite, openssl for the test PKI, bubblewrap for the fake container runtime,
+# iptables for the reverse-connection test's firewalled login node).
 #
 # Idempotent and fast: one dpkg-query call decides what is missing; apt-get
 # runs only when something is. Must run as root when anything is missing.
@@ -13,7 +14,7 @@ pkgs=(
 	libmicrohttpd-dev libgnutls28-dev libcjson-dev libcurl4-openssl-dev
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
-	openssl bubblewrap procps curl iproute2 binutils
+	openssl bubblewrap procps curl iproute2 binutils iptables
 )
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
