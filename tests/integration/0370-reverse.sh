@@ -171,6 +171,8 @@ conformance after-gw
 kill "$SC_PID"; wait "$SC_PID" 2>/dev/null
 check "with the sidecar stopped, the gateway reports it unreachable" \
 	wait_for 60 ping_down
+readyz() { ip netns exec "$ns" curl -s -m 20 "http://127.0.0.1:$GW_PORT/readyz"; }
+check_match "and /readyz says not ready" "^not ready: .*cannot reach the sidecar" "$(readyz)"
 # meanwhile a dialer that is not the sidecar (a certificate of another
 # CA) is never taken for it: the gateway's TLS check refuses it
 python3 - "$net.2" "$REV_PORT" "$IL_PKI" <<'PY' &
@@ -199,6 +201,7 @@ check_match "the gateway's TLS check refused it" \
 kill "$rogue" 2>/dev/null; wait "$rogue" 2>/dev/null
 start_sc || t_fail "sidecar restart"
 check "after a sidecar restart the gateway reaches it again" wait_for 60 ping_ok
+check_match "and /readyz says ready" "^ready: " "$(readyz)"
 conformance after-sc
 # through an HTTP CONNECT proxy (HTTPS_PROXY), the only way out it takes
 python3 - "$W/proxy.port" "$W/proxy.log" <<'PY' &
