@@ -75,7 +75,8 @@ COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/safefs.c common/t
               common/conf.c common/yamljson.c common/httpd.c \
               common/strmap.c common/daemon.c common/memtrim.c \
               common/sdnotify.c common/confdiff.c common/procmetrics.c \
-              common/confcheck.c common/confsuggest.c
+              common/confcheck.c common/confsuggest.c \
+              common/dialer.c
 PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \
@@ -89,6 +90,7 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/podstore.c \
                sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
                sidecar-slurm/tunnels.c sidecar-slurm/claims.c \
+               sidecar-slurm/reverse.c \
                sidecar-slurm/volumes.c \
                sidecar-slurm/poller.c \
                sidecar-slurm/logs.c sidecar-slurm/backend_slurm.c \
@@ -99,7 +101,8 @@ GATEWAY_SRC := interlink-api/main.c interlink-api/gconf.c \
                interlink-api/routes_logs.c interlink-api/routes_ops.c \
                interlink-api/statustable.c interlink-api/podjson.c \
                interlink-api/auth.c interlink-api/metrics.c \
-               interlink-api/reload.c interlink-api/gconfcheck.c
+               interlink-api/reload.c interlink-api/gconfcheck.c \
+               interlink-api/reverse.c
 ILCTL_SRC  := $(sort $(wildcard interlink-api/ilctl*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

@@ -59,6 +59,16 @@ const struct conf_key gconf_table[] = {
 	 "log errors only"},
 	{"DataRootFolder", CONF_STRING, OFF(data_root), NULL, 0, 0, NULL,
 	 UPSTREAM_ONLY},
+	{"SidecarReverseListen", CONF_STRING, OFF(reverse_listen), NULL, 0, 0,
+	 NULL, "ADDRESS:PORT where the sidecar dials in (its Connect key); "
+	 "requests then go over those connections"},
+	{"SidecarReverseMaxIdle", CONF_INT, OFF(reverse_max_idle), "64", 1,
+	 1024, NULL, "idle reverse connections kept at most"},
+	{"SidecarReverseWaitSeconds", CONF_INT, OFF(reverse_wait_s), "5", 1,
+	 300, NULL, "how long a request waits for an idle reverse connection"},
+	{"SidecarReverseKeepAliveSeconds", CONF_INT, OFF(reverse_keepalive_s),
+	 "15", 1, 3600, NULL, "TCP keep-alive idle time of reverse "
+	 "connections"},
 	{"AllowPlainHTTP", CONF_BOOL, OFF(allow_plain_http), "false", 0, 0,
 	 NULL, "allow plain http off loopback (listener or SidecarURL)"},
 	{"TLS", CONF_SECTION, 0, NULL, 0, 0, tls_table,

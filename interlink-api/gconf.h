@@ -23,6 +23,10 @@ struct gconf {
 	char *data_root;         /* accepted, unused (as upstream) */
 	bool tls_enabled;
 	bool allow_plain_http;
+	char *reverse_listen;        /* SidecarReverseListen (reverse.h) */
+	int64_t reverse_max_idle;    /* SidecarReverseMaxIdle */
+	int64_t reverse_wait_s;      /* SidecarReverseWaitSeconds */
+	int64_t reverse_keepalive_s; /* SidecarReverseKeepAliveSeconds */
 	char *tls_cert_file;
 	char *tls_key_file;
 	char *tls_ca_file;

@@ -22,6 +22,7 @@
 #include "ilk_plugin.h"
 #include "log.h"
 #include "memtrim.h"
+#include "reverse.h"
 #include "text.h"
 
 static void usage(FILE *f)
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
 	struct daemon_args args;
 	struct httpd *h = NULL, *ops = NULL;
 	struct daemon_hooks hooks = {&g, gateway_reload, gateway_status_line};
+	struct greverse *rev = NULL;
 	char err[1024] = "";
 	sigset_t sigs;
 	int rc;
@@ -170,6 +172,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	upstream_set_observer(g.sidecar, observe_sidecar, &g);
+	rev = greverse_start(&g.conf, err, sizeof(err));
+	if (!rev && err[0]) {
+		log_error("%s", err);
+		goto out;
+	}
+	upstream_set_reverse(g.sidecar, rev);
 	g.auth = auth_new(&g.conf, g.metrics, err, sizeof(err));
 	if (!g.auth) {
 		log_error("%s", err);
@@ -213,6 +221,7 @@ out:
 	auth_free(g.auth);
 	gateway_reload_free(&g);
 	upstream_free(g.sidecar);
+	greverse_stop(rev);
 	metrics_free(g.metrics);
 	curl_global_cleanup();
 	gconf_free(&g.conf);

@@ -12,6 +12,7 @@
 
 #include "httpd.h"
 #include "log.h"
+#include "reverse.h"
 
 #define STREAM_BUFFER (1u << 20)
 #define UPSTREAM_POOL_MAX 64
@@ -37,7 +38,13 @@ struct upstream {
 	pthread_mutex_t pool_lock;
 	CURL *pool[UPSTREAM_POOL_MAX];
 	size_t n_pool;
+	struct greverse *reverse; /* reverse.h, or NULL: dial the sidecar */
 };
+
+void upstream_set_reverse(struct upstream *u, struct greverse *r)
+{
+	u->reverse = r;
+}
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access a,
 		       void *arg)
@@ -257,6 +264,7 @@ static int xfer_init(struct upstream *u, struct xfer *x, const char *method,
 				       "Content-Type: application/json");
 	x->headers = curl_slist_append(x->headers, "Expect:");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	greverse_curl_setup(u->reverse, e);
 	return 0;
 }
 

@@ -29,6 +29,11 @@ typedef void (*upstream_observer_fn)(void *ctx, const char *path, long code,
 void upstream_set_observer(struct upstream *u, upstream_observer_fn fn,
 			   void *ctx);
 
+/* Take connections from the sidecar's reverse connections (reverse.h);
+ * set before any thread uses u. */
+struct greverse;
+void upstream_set_reverse(struct upstream *u, struct greverse *r);
+
 /* "https://sidecar:4000" or "http://unix (/run/x.sock)": for messages. */
 const char *upstream_describe(const struct upstream *u);
 

@@ -21,6 +21,7 @@
 #include "httpd.h"
 #include "log.h"
 #include "memtrim.h"
+#include "reverse.h"
 #include "sidecar.h"
 #include "text.h"
 
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 	struct httpd *tcp = NULL, *unx = NULL, *ops = NULL;
 	struct sidecar_reload rl = {&sc, NULL, false};
 	struct daemon_hooks hooks = {&rl, sidecar_reload, sidecar_status_line};
+	struct reverse *rev = NULL;
 	char err[1024] = "";
 	sigset_t sigs;
 	int rc = 1;
@@ -261,11 +263,18 @@ int main(int argc, char **argv)
 	if (sc.conf.allow_root_jobs && getuid() == 0)
 		log_warn("AllowRootJobs: pods of namespaces without a Tenants "
 			 "entry run as root");
+	rev = reverse_start(&sc.conf, tcp ? httpd_port(tcp) : 0, err,
+			    sizeof(err));
+	if (!rev && err[0]) {
+		log_error("%s", err);
+		goto out;
+	}
 	rl.path = args.config;
 	rl.verbose = args.verbose;
 	log_notice("signal %d: shutting down", daemon_run(&sigs, &hooks));
 	rc = 0;
 out:
+	reverse_stop(rev);
 	httpd_stop(ops);
 	httpd_stop(tcp);
 	httpd_stop(unx);

@@ -115,6 +115,17 @@ const struct conf_key sconf_table[] = {
 	 "source for unmapped claims"},
 	{"VolumeClaimNFSMounts", CONF_RAW, 0, NULL, 0, 0, NULL,
 	 "\"server:/export\" -> where the nodes mount it, for nfs PVs"},
+	{"Connect", CONF_STRING, OFF(connect), NULL, 0, 0, NULL,
+	 "https://gateway:port: dial the gateway's SidecarReverseListen "
+	 "instead of waiting for it (no inbound port; HTTPS_PROXY honoured)"},
+	{"ConnectPool", CONF_INT, OFF(connect_pool), "4", 1, 64, NULL,
+	 "idle reverse connections kept ready"},
+	{"ConnectMax", CONF_INT, OFF(connect_max), "32", 1, 256, NULL,
+	 "reverse connections at most (busy and idle)"},
+	{"ConnectBackoffMaxSeconds", CONF_INT, OFF(connect_backoff_max_s),
+	 "30", 1, 3600, NULL, "longest wait between failed dials"},
+	{"ConnectKeepAliveSeconds", CONF_INT, OFF(connect_keepalive_s), "15",
+	 1, 3600, NULL, "TCP keep-alive idle time of reverse connections"},
 	{"AllowPlainHTTP", CONF_BOOL, OFF(allow_plain_http), "false", 0, 0,
 	 NULL, "allow a TCP listener without TLS (loopback included): "
 	 "anyone who can connect can run jobs"},

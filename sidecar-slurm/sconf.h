@@ -46,6 +46,11 @@ struct sconf {
 	char *claim_pattern;       /* VolumeClaimPattern (claims.h) */
 	struct conf_strlist claim_prefixes;   /* VolumeClaimPrefixes */
 	struct conf_strlist claim_pv_sources; /* VolumeClaimPVSources */
+	char *connect;             /* Connect (reverse.h) */
+	int64_t connect_pool;      /* ConnectPool */
+	int64_t connect_max;       /* ConnectMax */
+	int64_t connect_backoff_max_s; /* ConnectBackoffMaxSeconds */
+	int64_t connect_keepalive_s;   /* ConnectKeepAliveSeconds */
 	char *command_prefix;      /* CommandPrefix */
 	struct conf_strlist host_path_prefixes;
 	bool allow_plain_http;     /* AllowPlainHTTP */

@@ -251,6 +251,9 @@ conns_stop ping
 conns_start
 run_client "ping_c$CONC" -n "$N_PING" -c "$CONC" -X POST "$GW_URL/pinglink"
 conns_stop "ping_c$CONC"
+# shellcheck source=tests/bench-reverse.sh
+. "$src/tests/bench-reverse.sh"
+bench_reverse
 
 # ---- 5. mutual TLS: handshake cost -----------------------------------------
 
@@ -594,6 +597,8 @@ row "GET /status straight to sidecar (mTLS)" st_sc_c1 1
 row "GET /status straight to sidecar (mTLS)" "st_sc_c$CONC" "$CONC"
 row "POST /pinglink via gateway" ping 1
 row "POST /pinglink via gateway" "ping_c$CONC" "$CONC"
+row "POST /pinglink via gateway, reverse connection" ping_rev 1
+row "POST /pinglink via gateway, reverse connection" "ping_rev_c$CONC" "$CONC"
 row "sidecar /healthz, mTLS keep-alive" tls_keep 1
 row "sidecar /healthz, new mTLS connection, TLS session cache on" tls_resume 1
 row "sidecar /healthz, new mTLS connection, TLS session cache off" tls_full 1

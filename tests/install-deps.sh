@@ -2,7 +2,8 @@
 # install-deps.sh - install the Debian 12 (or 13) packages needed to build
 # and test interlink-c (compilers, libraries, a real Slurm + munge for the
 # integration suite, openssl for the test PKI, bubblewrap for the fake
-# container runtime).
+# container runtime, iptables for the reverse-connection test's firewalled
+# login node).
 #
 # install-deps.sh --list [CODENAME] prints the package list for CODENAME
 # (bookworm, trixie; default: this machine's) and installs nothing; the
@@ -32,7 +33,7 @@ pkgs=(
 	libmicrohttpd-dev libgnutls28-dev libcjson-dev libcurl4-openssl-dev
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
-	openssl bubblewrap procps curl iproute2 binutils
+	openssl bubblewrap procps curl iproute2 binutils iptables
 	mandoc groff-base systemd
 )
 # This machine's suite only (not in the Debian 13 root of check-matrix): etcd

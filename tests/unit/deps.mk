@@ -26,6 +26,7 @@ UNIT_DEPS_test_volumes   := sidecar-slurm/volumes.c common/fsutil.c common/safef
 UNIT_DEPS_test_safefs   := common/safefs.c common/fsutil.c
 UNIT_DEPS_test_claims    := sidecar-slurm/claims.c common/buf.c common/text.c common/safefs.c \
                             common/fsutil.c proto/wire.c
+UNIT_DEPS_test_dialer    := common/dialer.c common/text.c
 UNIT_DEPS_test_sbatch_flags := sidecar-slurm/sbatch_flags.c common/buf.c \
                                common/text.c
 UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c \
