@@ -14,7 +14,7 @@ pkgs=(
 	libyaml-dev libslurm-dev libmunge-dev libcmocka-dev
 	slurmctld slurmd slurm-client munge
 	openssl bubblewrap procps curl iproute2 binutils
-	etcd-server
+	etcd-server mmdebstrap
 )
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }

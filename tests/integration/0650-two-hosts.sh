@@ -27,6 +27,7 @@ two_cleanup() {
 	il_cleanup
 }
 trap two_cleanup EXIT
+trap 'exit 143' TERM
 
 out=$(bash "$IL_SRC/images/gateway/build.sh" "$IL_BUILD" "$GW_TAG" 2>&1) ||
 	{ t_fail "gateway image builds"; t_diag "$out"; t_done; exit 1; }
