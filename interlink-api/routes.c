@@ -39,7 +39,8 @@ int gateway_reply_sidecar_error(struct gateway *g, struct httpd_request *req,
 		if (!why)
 			why = "no answer";
 		log_error("%s %s: %s", req->method, req->path, why);
-		return httpd_reply_text(req, 502, "interlink-api cannot reach "
+		/* 503: unavailable for now, as the sidecar says of Slurm */
+		return httpd_reply_text(req, 503, "interlink-api cannot reach "
 					"the sidecar at %s: %s",
 					upstream_describe(g->sidecar), why);
 	}

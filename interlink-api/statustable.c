@@ -344,7 +344,7 @@ static int refresh_chunk(struct statustable *t, const struct buf *body,
 	code = upstream_call(t->up, "GET", "/status", session, body->data,
 			     body->len, &resp, why, sizeof(why));
 	if (code < 0) {
-		*ret_code = 502;
+		*ret_code = 503;
 		snprintf(err, errlen, "interlink-api cannot reach the "
 			 "sidecar: %s", why);
 	} else if (code != 200) {
@@ -628,7 +628,9 @@ unsigned statustable_query(struct statustable *t, const struct wire_pod *pods,
 			   size_t n, struct buf *out, char *err,
 			   size_t errlen)
 {
-	double stale = t->interval * 5 > 30 ? t->interval * 5 : 30;
+	/* last states are kept as long as the sidecar keeps them through a
+	 * Slurm outage (two minutes) */
+	double stale = t->interval * 5 > 120 ? t->interval * 5 : 120;
 	double deadline = now_mono() + t->interval +
 			  (double)t->conf->sidecar_timeout_s + 1;
 	unsigned code = 200;

@@ -40,7 +40,7 @@ pkgs=(
 # for the real kube-apiserver (06*), Grid Engine for the DRMAA backend; and
 # the packages named as arguments.
 if [[ ${1:-} != --list ]]; then
-	pkgs+=(etcd-server gridengine-master gridengine-exec gridengine-client gridengine-drmaa-dev "$@")
+	pkgs+=(etcd-server mmdebstrap gridengine-master gridengine-exec gridengine-client gridengine-drmaa-dev "$@")
 fi
 
 die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }

@@ -270,7 +270,7 @@ check_eq "ops listener: /readyz" 200 "$(curl -sS -o /dev/null -w '%{http_code}' 
 
 # ---- the sidecar down: ping and readyz say who fails ------------------------------
 kill "$SC_PID"; wait "$SC_PID" 2>/dev/null
-check_eq "sidecar down: ping is not 200" 502 "$(VK_TOKEN='' vk_req POST /pinglink PingInterLink#60)"
+check_eq "sidecar down: ping is 503" 503 "$(VK_TOKEN='' vk_req POST /pinglink PingInterLink#60)"
 check_match "... and the body says the gateway cannot reach the sidecar" \
 	'^interlink-api cannot reach the sidecar' "$(cat "$W/body")"
 check_eq "sidecar down: /readyz is 503" 503 "$(curl -sS -o /dev/null -w '%{http_code}' "$GWS_OPS/readyz")"

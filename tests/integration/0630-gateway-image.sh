@@ -16,6 +16,7 @@ TAG=interlink-c/interlink-api:test-$$
 NAME=ilk-gw-test-$$
 img_cleanup() { docker rm -f "$NAME" >/dev/null 2>&1; docker rmi "$TAG" >/dev/null 2>&1; il_cleanup; }
 trap img_cleanup EXIT
+trap 'exit 143' TERM
 
 out=$(bash "$IL_SRC/images/gateway/build.sh" "$IL_BUILD" "$TAG" 2>&1)
 built() { docker image inspect "$TAG" >/dev/null 2>&1; }
@@ -81,8 +82,8 @@ run=(docker run --read-only --cap-drop ALL --security-opt no-new-privileges
 	--add-host "sidecar:$BRIDGE" -v "$cfg:/etc/interlink:ro")
 out=$("${run[@]}" --rm -e INTERLINKCONFIGPATH=/etc/interlink/other.yaml "$TAG" -T 2>&1)
 check_match "\$INTERLINKCONFIGPATH names the file read" 'VerboseLogging: false' "$out"
-check "it starts detached (read-only root, no capabilities)" \
-	"${run[@]}" -d --name "$NAME" -p 127.0.0.1::3000 -p 127.0.0.1::9090 "$TAG" >/dev/null
+detached() { "${run[@]}" -d --name "$NAME" -p 127.0.0.1::3000 -p 127.0.0.1::9090 "$TAG" >/dev/null; }
+check "it starts detached (read-only root, no capabilities)" detached
 hp=$(docker port "$NAME" 3000/tcp | head -n 1) mp=$(docker port "$NAME" 9090/tcp | head -n 1)
 t_diag "gateway at https://$hp, ops at http://$mp"
 URL=https://127.0.0.1:${hp##*:}

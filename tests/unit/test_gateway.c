@@ -402,12 +402,12 @@ static void test_relearn_and_down(void **state)
 	buf_init(&out, 1 << 16);
 	assert_int_equal(query1(t, "r-1", &out), 200);
 	assert_non_null(strstr(buf_str(&out), "\"JID\":\"j-r-1\""));
-	/* the sidecar goes away: a new pod gets 502 with the reason */
+	/* the sidecar goes away: a new pod gets 503 with the reason */
 	pthread_mutex_lock(&fake.lock);
 	fake.down = true;
 	pthread_mutex_unlock(&fake.lock);
 	assert_int_equal(statustable_query(t, &p, 1, &out, err, sizeof(err)),
-			 502);
+			 503);
 	assert_non_null(strstr(err, "cannot reach the sidecar"));
 	/* a known pod is still answered (fresh enough) */
 	assert_int_equal(query1(t, "r-1", &out), 200);
