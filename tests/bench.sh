@@ -74,7 +74,7 @@ for f in "$build/sidecar-slurm" "$build/interlink-api" "$build/ilctl" "$client";
 done
 
 N_PODS=100 N_STATUS=2000 N_PING=200 N_TLS=200 CONC=8
-N_REF=200 N_CREATE=96 N_END=5
+N_REF=200 N_CREATE=96 N_END=8
 LOG_FOLLOW_S=5
 
 T='' cluster_pid='' cluster_up='' cleaned=''
@@ -407,9 +407,17 @@ fi
 
 # ---- 0b. job end -> visible through the gateway ----------------------------
 
-echo "== job end -> visible: $N_END pods each print their clock after 2 s and exit;"
-echo "   the gateway's /status read every 20 ms until the container is terminated"
-pod_bodies end "$N_END" debug '["sh","-c","sleep 2; date +%s.%N"]'
+echo "== job end -> visible: $N_END pods print their clock after 2, 2.29, 2.58 ... s and"
+echo "   exit (ends spread over the gateway's refresh interval); the gateway's"
+echo "   /status read every 20 ms until the container is terminated"
+: >"$T/end.create" && : >"$T/end.delete"
+for i in $(seq "$N_END"); do
+	d=$(awk -v i="$i" 'BEGIN { printf "%.2f", 2 + (i - 1) * 0.29 }')
+	pod_bodies "end$i" 1 debug '["sh","-c","sleep '"$d"'; date +%s.%N"]'
+	for k in create status delete; do mv "$T/bodies/end$i-1.$k" "$T/bodies/end-$i.$k"; done
+	echo "$T/bodies/end-$i.create" >>"$T/end.create"
+	echo "$T/bodies/end-$i.delete" >>"$T/end.delete"
+done
 run_client create_end -n "$N_END" -c "$N_END" -X POST -B "$T/end.create" "${JSON[@]}" \
 	-H 'InterLink-Http-Session: bench#create' "$GW_URL/create" >/dev/null
 : >"$T/end.ms"
@@ -432,7 +440,7 @@ wait "${end_pids[@]}" 2>/dev/null || true
 for i in $(seq "$N_END"); do
 	[[ -s $T/end-$i.seen ]] || continue
 	uid=$(grep -o '"uid":"[^"]*"' "$T/bodies/end-$i.status" | head -n 1 | cut -d'"' -f4)
-	req='{"Namespace":"default","PodUID":"'$uid'","PodName":"end-'$i'",'
+	req='{"Namespace":"default","PodUID":"'$uid'","PodName":"end'$i'-1",'
 	req+='"ContainerName":"main","Opts":{"Tail":0,"Bytes":0,"Timestamps":false,'
 	req+='"Follow":false,"Previous":false,"SinceSeconds":0,'
 	req+='"SinceTime":"0001-01-01T00:00:00Z"}}'
