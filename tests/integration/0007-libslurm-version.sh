@@ -37,8 +37,9 @@ DataRootFolder: "$d/pods"
 StateDirectory: "$d/state"
 AllowRootJobs: true
 YAML
-# (ASan wants its runtime first; the shim must come first here)
-out=$(ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 LD_PRELOAD=$W/next.so timeout 10 "$IL_BUILD/sidecar-slurm" -c "$d/c.yaml" 2>&1)
+# an AddressSanitizer build wants its runtime first among the preloads
+asan=$(ldd "$IL_BUILD/sidecar-slurm" 2>/dev/null | awk '/libasan\.so/ {print $3; exit}')
+out=$(LD_PRELOAD="${asan:+$asan }$W/next.so" timeout 10 "$IL_BUILD/sidecar-slurm" -c "$d/c.yaml" 2>&1)
 rc=$?
 check_eq "with the libslurm of another release it refuses to start" 1 "$rc"
 check_match "  saying which releases differ and to rebuild" \
