@@ -135,7 +135,8 @@ check: deps
 	@bash tests/run-tests.sh $(BIN)
 
 # The pod suite against a real Grid Engine through the DRMAA backend
-# (tests/sge-cluster.sh, tests/integration/06*-drmaa*.sh)
+# (tests/sge-cluster.sh, tests/integration/06*-drmaa*.sh: 0600, and 0601
+# which runs 0300 and 0320 through the DRMAA backend)
 check-drmaa: deps
 	@test -n "$(DRMAA_H)" || { echo "check-drmaa: no drmaa.h (make deps)"; exit 1; }
 	@$(MAKE) --no-print-directory all $(TEST_BINS)

@@ -12,6 +12,10 @@ if [[ -z ${SGE_ROOT:-} || ! -f $so ]]; then
 	exit 0
 fi
 chmod 755 "$W"
+# 0330-probes passes too but for its preStop checks: Grid Engine cannot
+# signal the job script alone (no `terminate`), so a deleted pod is
+# cancelled at once and its preStop hooks do not run (README, capability
+# table).  The others name Slurm (squeue, scontrol) in their checks.
 shared=(0320-logs.sh 0300-volumes.sh)
 
 for t in "${shared[@]}"; do
