@@ -67,7 +67,8 @@ DRMAA_H    ?= $(wildcard /usr/include/drmaa.h)
 DRMAA_LIBDIR ?= /usr/lib/gridengine-drmaa/lib
 DRMAA_LIBS := -L$(DRMAA_LIBDIR) -ldrmaa -Wl,-rpath,$(DRMAA_LIBDIR)
 DRMAA_SRC  := backends/drmaa/backend_drmaa.c backends/drmaa/drmaa_acct.c \
-              backends/drmaa/drmaa_req.c backends/drmaa/drmaa_spawn.c
+              backends/drmaa/drmaa_req.c backends/drmaa/drmaa_spawn.c \
+              backends/drmaa/drmaa_table.c
 DRMAA_BINS := $(if $(DRMAA_H),$(BIN)/backend-drmaa.so $(BIN)/ilk-drmaa-helper)
 
 BINS := $(BIN)/sidecar-slurm $(BIN)/interlink-api $(BIN)/ilctl

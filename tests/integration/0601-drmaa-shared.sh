@@ -36,6 +36,7 @@ Tenants:
 			t_diag "$name: $line"
 		fi
 	done < <(bash "$(dirname "$0")/$t" 2>&1)
+	wait $! 2>/dev/null # the script itself, to its end
 	if ((nok + nfail == 0)); then
 		t_fail "$name: ran no check"
 	fi

@@ -24,7 +24,8 @@ UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c 
                             interlink-api/auth.c \
                             interlink-api/metrics.c common/buf.c common/text.c \
                             common/log.c proto/wire.c
-UNIT_DEPS_test_drmaa     := backends/drmaa/drmaa_req.c backends/drmaa/drmaa_acct.c
+UNIT_DEPS_test_drmaa     := backends/drmaa/drmaa_req.c backends/drmaa/drmaa_acct.c \
+                            backends/drmaa/drmaa_table.c
 
 .SECONDEXPANSION:
 $(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))
