@@ -116,7 +116,8 @@ DRMAA_H    ?= $(wildcard /usr/include/drmaa.h)
 DRMAA_LIBDIR ?= /usr/lib/gridengine-drmaa/lib
 DRMAA_LIBS := -L$(DRMAA_LIBDIR) -ldrmaa -Wl,-rpath,$(DRMAA_LIBDIR)
 DRMAA_SRC  := backends/drmaa/backend_drmaa.c backends/drmaa/drmaa_acct.c \
-              backends/drmaa/drmaa_req.c backends/drmaa/drmaa_spawn.c
+              backends/drmaa/drmaa_req.c backends/drmaa/drmaa_spawn.c \
+              backends/drmaa/drmaa_table.c
 DRMAA_BINS := $(if $(DRMAA_H),$(BIN)/backend-drmaa.so $(BIN)/ilk-drmaa-helper)
 
 BINS := $(BIN)/sidecar-slurm $(BIN)/interlink-api $(BIN)/ilctl
@@ -224,7 +225,8 @@ check: deps
 check-matrix:
 	@bash tests/matrix.sh trixie
 # The pod suite against a real Grid Engine through the DRMAA backend
-# (tests/sge-cluster.sh, tests/integration/06*-drmaa*.sh)
+# (tests/sge-cluster.sh, tests/integration/06*-drmaa*.sh: 0600, and 0601
+# which runs 0300 and 0320 through the DRMAA backend)
 check-drmaa: deps
 	@test -n "$(DRMAA_H)" || { echo "check-drmaa: no drmaa.h (make deps)"; exit 1; }
 	@$(MAKE) --no-print-directory all $(TEST_BINS)

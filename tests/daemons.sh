@@ -20,6 +20,9 @@ logged_port() {
 # il_start_sidecar NAME [EXTRA-YAML]: start sidecar-slurm with mTLS on a
 # free port and a unix socket.  Sets SC_DIR SC_PORT SC_SOCK SC_DATA SC_PID.
 # SingularityPath is $SC_RUNTIME when set, else $IL_RUNTIME.
+# IL_SC_BACKEND_YAML (set by tests/integration/0601-drmaa-shared.sh) adds
+# a backend's keys (Backend:, Tenants:, ...) to every sidecar, whose jobs
+# then run as a tenant: $W and the pod root are opened to others (o+x).
 il_start_sidecar() {
 	local name=$1 extra=${2:-}
 	SC_DIR=$W/$name
@@ -53,8 +56,12 @@ il_start_sidecar() {
 		  CACertFile: "$IL_PKI/ca.crt"
 		${SC_TLS_EXTRA:+  $SC_TLS_EXTRA}
 		$extra
+		${IL_SC_BACKEND_YAML:-}
 		YAML
 	} >"$SC_DIR/SlurmConfig.yaml"
+	if [ -n "${IL_SC_BACKEND_YAML:-}" ]; then
+		mkdir -p "$SC_DATA" && chmod 755 "$W" "$SC_DATA"
+	fi
 	rm -f "$SC_SOCK" # a killed sidecar's socket must not look like ours
 	# and an earlier run's "listening" line neither: empty the log before
 	# the wait below can read it (the background start truncates it late)

@@ -58,34 +58,19 @@
 #include "drmaa_acct.h"
 #include "drmaa_req.h"
 #include "drmaa_spawn.h"
+#include "drmaa_table.h"
 
 #define NAME "backend/drmaa"
-#define MAX_JOBS 100000
 #define ACCT_WINDOW (64u << 20)   /* bytes of accounting read per lookup */
 #define ACCT_GIVE_UP_SEC 600      /* stop looking for a gone job's record */
-#define DONE_KEEP_SEC 3600        /* finished jobs stay in the table */
 #define SUBMIT_TIMEOUT_MS 60000
 #define HELPER_NAME "ilk-drmaa-helper"
 #define AGENT_TIMEOUT_MS 10000
 
-struct job {
-	char id[ILK_JOB_ID_MAX];
-	char tag[ILK_TAG_MAX];
-	int phase;
-	int exit_code;
-	int64_t submit_time, start_time, end_time;
-	char state[ILK_STATE_MAX];
-	char reason[ILK_REASON_MAX];
-	off_t acct_from;  /* accounting file size when submitted */
-	time_t gone_at;   /* when DRMAA stopped knowing it; 0 while known */
-	int exit_known;
-};
-
 struct state {
 	const struct ilk_host *host;
 	pthread_mutex_t lock;
-	struct job *jobs;
-	size_t n, cap;
+	struct drmaa_table tab;
 	struct drmaa_site site;
 	char queue[256], pe[256], memres[256];
 	char helper[PATH_MAX], acct[PATH_MAX], qhost[PATH_MAX];
@@ -184,115 +169,18 @@ static int agent_ask(struct state *st, const char *verb, const char *id,
 	return ILK_OK;
 }
 
-/* ---- the job table ---- */
+/* ---- the job table (drmaa_table.c), kept in DrmaaJobTable ---- */
 
-static struct job *find(struct state *st, const char *id)
+static void save(struct state *st)
 {
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->jobs[i].id, id) == 0)
-			return &st->jobs[i];
-	return NULL;
-}
-
-static struct job *add(struct state *st, const char *id, const char *tag)
-{
-	struct job *j;
-
-	if (st->n == st->cap) {
-		size_t nc = st->cap ? st->cap * 2 : 64;
-		struct job *nv;
-
-		if (nc > MAX_JOBS || !(nv = realloc(st->jobs,
-						    nc * sizeof(*nv))))
-			return NULL;
-		st->jobs = nv;
-		st->cap = nc;
-	}
-	j = &st->jobs[st->n++];
-	memset(j, 0, sizeof(*j));
-	snprintf(j->id, sizeof(j->id), "%s", id);
-	snprintf(j->tag, sizeof(j->tag), "%s", tag ? tag : "");
-	j->phase = ILK_JOB_PENDING;
-	j->exit_code = -1;
-	snprintf(j->state, sizeof(j->state), "PENDING");
-	return j;
-}
-
-/* drop jobs finished long ago (their pods have long seen DONE) */
-static void prune(struct state *st, time_t now)
-{
-	size_t w = 0;
-
-	for (size_t i = 0; i < st->n; i++) {
-		struct job *j = &st->jobs[i];
-
-		if (j->phase == ILK_JOB_DONE && j->gone_at &&
-		    now - j->gone_at > DONE_KEEP_SEC)
-			continue;
-		st->jobs[w++] = *j;
-	}
-	st->n = w;
-}
-
-/* the persistent table: "ID TAG\n" lines, rewritten whole (tmp+rename) */
-static void table_save(struct state *st)
-{
-	char tmp[PATH_MAX + 8];
-	FILE *f;
-	int fd;
+	int r;
 
 	if (!st->table[0])
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", st->table);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	r = drmaa_table_save(&st->tab, st->table);
+	if (r < 0)
 		st->host->log(ILK_LOG_ERR, "%s: cannot write '%s': %s", NAME,
-			      tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	for (size_t i = 0; i < st->n; i++)
-		if (st->jobs[i].phase != ILK_JOB_DONE)
-			fprintf(f, "%s %s %lld\n", st->jobs[i].id,
-				st->jobs[i].tag[0] ? st->jobs[i].tag : "-",
-				(long long)st->jobs[i].acct_from);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
-	    rename(tmp, st->table) != 0)
-		st->host->log(ILK_LOG_ERR, "%s: cannot write '%s': %s", NAME,
-			      st->table, strerror(errno));
-}
-
-static void table_load(struct state *st)
-{
-	char line[ILK_JOB_ID_MAX + ILK_TAG_MAX + 64];
-	FILE *f;
-	int fd;
-
-	if (!st->table[0])
-		return;
-	fd = open(st->table, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(f = fdopen(fd, "r"))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char id[ILK_JOB_ID_MAX], tag[ILK_TAG_MAX];
-		long long from = 0;
-		struct job *j;
-
-		if (sscanf(line, "%63s %127s %lld", id, tag, &from) < 2 ||
-		    find(st, id))
-			continue;
-		j = add(st, id, strcmp(tag, "-") ? tag : "");
-		if (!j)
-			break;
-		j->acct_from = from > 0 ? (off_t)from : 0;
-		snprintf(j->state, sizeof(j->state), "UNKNOWN");
-	}
-	fclose(f);
+			      st->table, strerror(-r));
 }
 
 /* ---- state ---- */
@@ -305,7 +193,7 @@ static off_t acct_tail(struct state *st)
 	return size > (off_t)ACCT_WINDOW ? size - (off_t)ACCT_WINDOW : 0;
 }
 
-static void fill_from_acct(struct state *st, struct job *j)
+static void fill_from_acct(struct state *st, struct drmaa_job *j)
 {
 	struct drmaa_acct a;
 	off_t size = drmaa_acct_size(st->acct), from = j->acct_from;
@@ -329,7 +217,7 @@ static void fill_from_acct(struct state *st, struct job *j)
 }
 
 /* refresh one job; ILK_ERR_UNAVAILABLE when the qmaster cannot be asked */
-static int refresh(struct state *st, struct job *j, time_t now, char *err,
+static int refresh(struct state *st, struct drmaa_job *j, time_t now, char *err,
 		   size_t errlen)
 {
 	static const struct {
@@ -385,7 +273,7 @@ static int refresh(struct state *st, struct job *j, time_t now, char *err,
 	return ILK_OK; /* undetermined: keep what we knew */
 }
 
-static void to_info(const struct job *j, struct ilk_job_info *ret)
+static void to_info(const struct drmaa_job *j, struct ilk_job_info *ret)
 {
 	size_t size = ret->struct_size;
 	struct ilk_job_info v = {.struct_size = sizeof(v)};
@@ -401,18 +289,6 @@ static void to_info(const struct job *j, struct ilk_job_info *ret)
 	snprintf(v.reason, sizeof(v.reason), "%s", j->reason);
 	memcpy(ret, &v, size && size < sizeof(v) ? size : sizeof(v));
 	ret->struct_size = size && size < sizeof(v) ? size : sizeof(v);
-}
-
-static int valid_id(const char *id)
-{
-	size_t n = 0;
-
-	if (!id || !*id)
-		return 0;
-	for (; id[n]; n++)
-		if ((id[n] < '0' || id[n] > '9') && id[n] != '.')
-			return 0;
-	return n < ILK_JOB_ID_MAX;
 }
 
 /* ---- ops ---- */
@@ -508,10 +384,15 @@ static int bd_init(const struct ilk_host *host, void **ret_state, char *err,
 		free(st);
 		return r;
 	}
-	table_load(st);
+	if (st->table[0]) {
+		r = drmaa_table_load(&st->tab, st->table);
+		if (r < 0 && r != -ENOENT)
+			host->log(ILK_LOG_ERR, "%s: cannot read '%s': %s",
+				  NAME, st->table, strerror(-r));
+	}
 	host->log(ILK_LOG_INFO, "%s: DRMAA session up (%s), helper %s, "
 		  "accounting %s, %zu job(s) from the job table", NAME,
-		  ans + 3, st->helper, st->acct, st->n);
+		  ans + 3, st->helper, st->acct, st->tab.n);
 	*ret_state = st;
 	return ILK_OK;
 fail:
@@ -528,7 +409,7 @@ static void bd_fini(void *state)
 		return;
 	drmaa_agent_stop(st->agent_fd, st->agent_pid);
 	pthread_mutex_destroy(&st->lock);
-	free(st->jobs);
+	drmaa_table_free(&st->tab);
 	free(st);
 }
 
@@ -571,7 +452,7 @@ static int bd_submit(void *state, const struct ilk_job_spec *spec,
 	char native[DRMAA_NATIVE_MAX], out[1024], name[ILK_TAG_MAX];
 	char *argv[] = {st ? st->helper : NULL, "submit", NULL};
 	size_t len = 0, cap;
-	struct job *j;
+	struct drmaa_job *j;
 	off_t acct_from;
 	char *req;
 	int r, ok = 0;
@@ -638,19 +519,19 @@ static int bd_submit(void *state, const struct ilk_job_spec *spec,
 			r == 1 || r == -ETIMEDOUT ? ILK_ERR_UNAVAILABLE :
 			ILK_ERR_INTERNAL;
 	}
-	if (!valid_id(out)) {
+	if (!drmaa_valid_id(out)) {
 		drmaa_set_err(err, errlen, "%s: the helper printed no job id", NAME);
 		return ILK_ERR_INTERNAL;
 	}
 	pthread_mutex_lock(&st->lock);
-	prune(st, time(NULL));
-	j = find(st, out);
+	drmaa_table_prune(&st->tab, time(NULL));
+	j = drmaa_table_find(&st->tab, out);
 	if (!j)
-		j = add(st, out, spec->tag);
+		j = drmaa_table_add(&st->tab, out, spec->tag);
 	if (j) {
 		j->submit_time = time(NULL);
 		j->acct_from = acct_from;
-		table_save(st);
+		save(st);
 	} else
 		st->host->log(ILK_LOG_ERR, "%s: the job table is full; job %s "
 			      "is not watched", NAME, out);
@@ -664,17 +545,17 @@ static int bd_cancel(void *state, const char *job_id, char *err,
 {
 	struct state *st = state;
 	struct drmaa_acct a;
-	struct job *j;
+	struct drmaa_job *j;
 	char ans[512];
 	int rc;
 
-	if (!st || !valid_id(job_id)) {
+	if (!st || !drmaa_valid_id(job_id)) {
 		drmaa_set_err(err, errlen, "'%.64s' is not a Grid Engine job id",
 			job_id ? job_id : "");
 		return ILK_ERR_INVALID;
 	}
 	pthread_mutex_lock(&st->lock);
-	j = find(st, job_id);
+	j = drmaa_table_find(&st->tab, job_id);
 	rc = agent_ask(st, "term", job_id, ans, sizeof(ans), err, errlen);
 	if (rc != ILK_OK) {
 		/* the agent's error is in err */
@@ -683,7 +564,7 @@ static int bd_cancel(void *state, const char *job_id, char *err,
 			j->phase = ILK_JOB_DONE;
 			j->gone_at = time(NULL);
 			snprintf(j->state, sizeof(j->state), "CANCELLED");
-			table_save(st);
+			save(st);
 		}
 	} else if (strcmp(ans, "gone") == 0) {
 		/* already gone: fine if it ever was */
@@ -714,13 +595,13 @@ static int bd_poll(void *state, ilk_job_visit_fn visit, void *ctx,
 		return ILK_ERR_INVALID;
 	}
 	pthread_mutex_lock(&st->lock);
-	prune(st, now);
-	for (size_t i = 0; i < st->n && rc == ILK_OK; i++)
-		rc = refresh(st, &st->jobs[i], now, err, errlen);
-	for (size_t i = 0; i < st->n && rc == ILK_OK; i++) {
+	drmaa_table_prune(&st->tab, now);
+	for (size_t i = 0; i < st->tab.n && rc == ILK_OK; i++)
+		rc = refresh(st, &st->tab.v[i], now, err, errlen);
+	for (size_t i = 0; i < st->tab.n && rc == ILK_OK; i++) {
 		struct ilk_job_info info = {.struct_size = sizeof(info)};
 
-		to_info(&st->jobs[i], &info);
+		to_info(&st->tab.v[i], &info);
 		visit(ctx, &info);
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -732,19 +613,19 @@ static int bd_query(void *state, const char *job_id, struct ilk_job_info *ret,
 {
 	struct state *st = state;
 	time_t now = time(NULL);
-	struct job *j;
+	struct drmaa_job *j;
 	int rc, added = 0;
 
-	if (!st || !ret || !valid_id(job_id)) {
+	if (!st || !ret || !drmaa_valid_id(job_id)) {
 		drmaa_set_err(err, errlen, "'%.64s' is not a Grid Engine job id",
 			job_id ? job_id : "");
 		return ILK_ERR_INVALID;
 	}
 	pthread_mutex_lock(&st->lock);
-	j = find(st, job_id);
+	j = drmaa_table_find(&st->tab, job_id);
 	if (!j) {
 		/* not ours (yet): learn it, from the qmaster or accounting */
-		j = add(st, job_id, "");
+		j = drmaa_table_add(&st->tab, job_id, "");
 		if (!j) {
 			pthread_mutex_unlock(&st->lock);
 			return ILK_ERR_NOMEM;
@@ -755,13 +636,13 @@ static int bd_query(void *state, const char *job_id, struct ilk_job_info *ret,
 	}
 	rc = refresh(st, j, now, err, errlen);
 	if (rc != ILK_OK && added)
-		st->n--;
+		drmaa_table_pop(&st->tab);
 	if (rc == ILK_OK && added && !j->exit_known &&
 	    j->phase == ILK_JOB_DONE) {
 		/* neither the qmaster nor the accounting knows it */
 		drmaa_set_err(err, errlen, "Grid Engine does not know job %s",
 			job_id);
-		st->n--; /* the entry just added is the last one */
+		drmaa_table_pop(&st->tab);
 		rc = ILK_ERR_NOT_FOUND;
 	} else if (rc == ILK_OK)
 		to_info(j, ret);

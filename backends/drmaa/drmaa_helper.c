@@ -35,6 +35,7 @@
 #include <drmaa.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,18 +110,6 @@ static int set(drmaa_job_template_t *jt, const char *name, const char *val,
 	return drmaa_set_attribute(jt, name, val, e, el);
 }
 
-static int valid_id(const char *id)
-{
-	size_t n = 0;
-
-	if (!*id)
-		return 0;
-	for (; id[n]; n++)
-		if ((id[n] < '0' || id[n] > '9') && id[n] != '.')
-			return 0;
-	return n < ILK_JOB_ID_MAX;
-}
-
 static const char *ps_word(int ps)
 {
 	switch (ps) {
@@ -151,6 +140,11 @@ static int agent(void)
 {
 	char e[DRMAA_ERROR_STRING_BUFFER] = "", line[256];
 
+	/* useless without the sidecar: die with it, even by SIGKILL (then
+	 * the backend starts a new agent; see drmaa_spawn.h) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
+		return 1;
+
 	if (drmaa_init(NULL, e, sizeof(e)) != DRMAA_ERRNO_SUCCESS) {
 		fprintf(stderr, "ilk-drmaa-helper agent: drmaa_init: %s\n", e);
 		return 1;
@@ -173,7 +167,7 @@ static int agent(void)
 			continue;
 		}
 		id = strchr(line, ' ');
-		if (!id || !valid_id(id + 1)) {
+		if (!id || !drmaa_valid_id(id + 1)) {
 			answer_err("bad request");
 			continue;
 		}

@@ -140,6 +140,18 @@ int drmaa_native_spec(const struct ilk_job_spec *spec,
 	return ILK_OK;
 }
 
+int drmaa_valid_id(const char *id)
+{
+	size_t n = 0;
+
+	if (!id || !*id)
+		return 0;
+	for (; id[n]; n++)
+		if ((id[n] < '0' || id[n] > '9') && id[n] != '.')
+			return 0;
+	return n < ILK_JOB_ID_MAX;
+}
+
 int drmaa_req_put(char *buf, size_t cap, size_t *len, char key,
 		  const char *val)
 {

@@ -45,6 +45,9 @@ int drmaa_native_spec(const struct ilk_job_spec *spec,
 void drmaa_set_err(char *err, size_t errlen, const char *fmt, ...)
 	ILK_PRINTF(3, 4);
 
+/* A Grid Engine job id: digits (and dots), shorter than ILK_JOB_ID_MAX */
+int drmaa_valid_id(const char *id);
+
 /* Append one field to buf (cap bytes, *len used); -1 when it does not fit. */
 int drmaa_req_put(char *buf, size_t cap, size_t *len, char key,
 		  const char *val);

@@ -26,7 +26,9 @@ int drmaa_spawn(char *const argv[], char *const envp[], uid_t uid, gid_t gid,
 
 /*
  * Start argv[0] (as this process's user) as a long-lived child whose
- * stdin/stdout are the returned socket; *ret_pid its pid.  -errno.
+ * stdin/stdout are the returned socket; *ret_pid its pid.  -errno.  The
+ * agent sets PR_SET_PDEATHSIG: it dies when the thread that started it
+ * ends, and the next call starts another.
  */
 int drmaa_agent_start(char *const argv[], char *const envp[],
 		      pid_t *ret_pid);

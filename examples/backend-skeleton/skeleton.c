@@ -62,6 +62,8 @@ static void say(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int kill_session(pid_t sid, int sig);
+
 static int sk_init(const struct ilk_host *host, void **ret_state, char *err,
 		   size_t errlen)
 {
@@ -85,9 +87,9 @@ static void sk_fini(void *state)
 
 	if (!s)
 		return;
+	/* its jobs are this process's children: they go with it */
 	for (size_t i = 0; i < s->n; i++)
-		if (!s->jobs[i].done)
-			kill(-s->jobs[i].pid, SIGTERM);
+		kill_session(s->jobs[i].pid, SIGKILL);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -74,6 +74,7 @@ check_eq "refused pods leave no folder" "" "$(ls -A "$SC_DATA" 2>/dev/null)"
 
 # ---- one pod with every kind -------------------------------------------
 mkdir -p "$W/hostdir"
+chmod 1777 "$W/hostdir" # the job may run as a tenant (0601-drmaa-shared.sh)
 echo "from the host" >"$W/hostdir/in.txt"
 cat >"$W/vols.yaml" <<YAML
 apiVersion: v1

@@ -247,7 +247,51 @@ check "and Grid Engine forgets it" wait_for 30 gone "$ljid"
 no_long() { ! pgrep -f 'drmaa-long-' >/dev/null; }
 check "its processes are gone" wait_for 15 no_long
 
-for p in hello two vols during; do ilctl delete "$p" >/dev/null 2>&1; done
+# ---- a dead DRMAA agent is started again ----
+agent=$(pgrep -P "$SC_PID" -f 'ilk-drmaa-helper agent')
+check_match "the sidecar runs one DRMAA agent" '^[0-9]+$' "$agent"
+kill -KILL "$agent"
+cat >"$W/after.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: after}
+spec:
+  containers: [{name: main, image: busybox, command: ["sh", "-c", "exit 0"]}]
+YAML
+ilctl create -f "$W/after.yaml" >/dev/null
+check "a pod created after the agent died runs to its end" wait_for 60 terminated after main
+agent2=$(pgrep -P "$SC_PID" -f 'ilk-drmaa-helper agent')
+check "a new agent answers" test -n "$agent2" -a "$agent2" != "$agent"
+
+# ---- without the job table: the accounting file answers ----
+cat >"$W/lost.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: lost}
+spec:
+  containers: [{name: main, image: busybox, command: ["sh", "-c", "sleep 2; exit 0"]}]
+YAML
+ilctl create -f "$W/lost.yaml" >/dev/null
+check "the pod 'lost' runs" wait_for 60 running lost
+lojid=$(jid_of lost)
+kill -KILL "$SC_PID"
+wait "$SC_PID" 2>/dev/null
+kill -TERM "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+rm -f "$table"
+check "its job ends while the sidecar is down" wait_for 60 gone "$lojid"
+il_start_sidecar sc "$sc_conf" || exit 1
+il_start_gateway gw || exit 1
+check "with no job table, the pod is still seen to end" wait_for 60 terminated lost main
+louid=$(grep -o '"uid": *"[^"]*"' "$W/ilctl/default_lost.json" | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
+check "the pod's folder is there" test -d "$SC_DATA/default-$louid"
+ilctl delete lost >/dev/null
+no_lost() { [ ! -e "$SC_DATA/default-$louid" ]; }
+check "once deleted its folder goes (the backend found the job ended)" wait_for 30 no_lost
+check_fails "the backend never said it does not know the job" \
+	grep -q "does not know job $lojid" "$SC_DIR/sidecar.log"
+
+for p in hello two vols during after; do ilctl delete "$p" >/dev/null 2>&1; done
 empty() { [ -z "$(ls -A "$SC_DATA")" ]; }
 check "deleted pods' folders are removed" wait_for 20 empty
 t_done

@@ -41,7 +41,8 @@ UNIT_DEPS_test_upstream  := interlink-api/upstream.c interlink-api/transform.c \
 UNIT_DEPS_test_slurm_api := sidecar-slurm/slurm_api.c
 # Libraries beyond $(LIBS) and cmocka
 UNIT_LIBS_test_slurm_api := $(SLURM_LIBS) -ldl
-UNIT_DEPS_test_drmaa     := backends/drmaa/drmaa_req.c backends/drmaa/drmaa_acct.c
+UNIT_DEPS_test_drmaa     := backends/drmaa/drmaa_req.c backends/drmaa/drmaa_acct.c \
+                            backends/drmaa/drmaa_table.c
 
 .SECONDEXPANSION:
 $(BIN)/tests/unit/%: $$(call obj,tests/unit/$$*.c $$(UNIT_DEPS_$$*))

@@ -1,5 +1,6 @@
 /* Unit tests of backends/drmaa: native specification, request codec,
- * accounting lines and files, qhost's table (no DRMAA, no Grid Engine). */
+ * accounting lines and files, qhost's table, the job table (no DRMAA, no
+ * Grid Engine). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "../../backends/drmaa/drmaa_acct.h"
 #include "../../backends/drmaa/drmaa_req.h"
+#include "../../backends/drmaa/drmaa_table.h"
 
 static struct ilk_job_spec spec0(void)
 {
@@ -202,6 +205,57 @@ static void test_qhost(void **state)
 	assert_int_equal(drmaa_qhost_parse("error: commlib error\n", &c), -1);
 }
 
+static void test_table(void **state)
+{
+	char dir[] = "/tmp/test_drmaa_table.XXXXXX", path[128], link[128];
+	struct drmaa_table t = {0}, u = {0};
+	struct drmaa_job *j;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/jobs", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	j = drmaa_table_add(&t, "12", "interlink-pod=a");
+	assert_non_null(j);
+	j->acct_from = 4096;
+	j = drmaa_table_add(&t, "13", "");
+	assert_non_null(j);
+	j = drmaa_table_add(&t, "14", "interlink-pod=c");
+	j->phase = ILK_JOB_DONE; /* finished jobs are not saved */
+	j->gone_at = 1000;
+	assert_string_equal(drmaa_table_find(&t, "13")->id, "13");
+	assert_null(drmaa_table_find(&t, "1"));
+	assert_int_equal(drmaa_table_save(&t, path), 0);
+	assert_int_equal(drmaa_table_load(&u, path), 2);
+	assert_string_equal(u.v[0].tag, "interlink-pod=a");
+	assert_int_equal(u.v[0].acct_from, 4096);
+	assert_string_equal(u.v[1].tag, "");
+	assert_string_equal(u.v[1].state, "UNKNOWN");
+	/* loading again adds nothing twice */
+	assert_int_equal(drmaa_table_load(&u, path), 0);
+	assert_int_equal(u.n, 2);
+	/* prune drops only long-finished jobs */
+	drmaa_table_prune(&t, 1000 + DRMAA_DONE_KEEP_SEC);
+	assert_int_equal(t.n, 3);
+	drmaa_table_prune(&t, 1001 + DRMAA_DONE_KEEP_SEC);
+	assert_int_equal(t.n, 2);
+	drmaa_table_pop(&t);
+	assert_int_equal(t.n, 1);
+	/* a symlink is never followed, for reading or for the temp file */
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(drmaa_table_load(&u, link), -ELOOP);
+	assert_int_equal(drmaa_table_load(&u, "/nonexistent/x"), -ENOENT);
+	unlink(link);
+	snprintf(link, sizeof(link), "%s/jobs.tmp", dir);
+	assert_int_equal(symlink("/etc/passwd", link), 0);
+	assert_int_equal(drmaa_table_save(&t, path), -ELOOP);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+	drmaa_table_free(&t);
+	drmaa_table_free(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_request_codec),
 		cmocka_unit_test(test_acct),
 		cmocka_unit_test(test_qhost),
+		cmocka_unit_test(test_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
