@@ -40,6 +40,17 @@ check_fails "get nodes is refused" ilctl get nodes
 out=$(ilctl get pods -o xml 2>&1)
 check_match "a bad -o is a usage error naming the choices" 'wide, json, yaml or name' "$out"
 
+old_uid=$(ilctl get pods -o json | jq -r '.items[0].metadata.uid')
+out=$(ilctl create -f "$IL_SRC/examples/pods/hello.yaml" 2>&1)
+check_match "create over a saved pod is refused without --force" 'already exists.*--force' "$out"
+out=$(ilctl create --force -f "$IL_SRC/examples/pods/hello.yaml" 2>&1)
+check_match "create --force deletes the old pod on the server, then creates" \
+	'pod/hello deleted \(--force\).*pod/hello created' "$(tr '\n' ' ' <<<"$out")"
+check "... so the sidecar no longer knows the old uid" \
+	bash -c '! curl -sS --unix-socket "$1" http://unix/pods | grep -q "$2"' _ "$SC_SOCK" "$old_uid"
+check "the new hello ends" quiet ilctl wait hello --timeout 90
+jid=$(ilctl get pods -o json | jq -r '.items[0].metadata.annotations.JobID')
+
 out=$(ilctl describe pod hello 2>&1)
 check_match "describe: name, namespace, job id" 'Name: +hello.*Namespace: +default.*Job ID: +'"$jid" "$(tr '\n' ' ' <<<"$out")"
 check_match "describe: the container's image, state and exit code" \
