@@ -67,6 +67,23 @@ for c in create status wait logs delete get describe; do
 	check_match "$c --help: its own usage and paragraph" "^Usage: ilctl \\[GLOBAL OPTIONS\\] $c .*"$'\n\n'"    $c " "$out"
 done
 
+# TLS errors explained: a gateway on https that requires client certificates
+plain_url=$GW_URL
+GW_ADDRESS=https://127.0.0.1 il_start_gateway tlsgw "TLS: {Enabled: true, CertFile: \"$IL_PKI/gateway.crt\", KeyFile: \"$IL_PKI/gateway.key\", CACertFile: \"$IL_PKI/ca.crt\"}" || exit 1
+tc() { "$IL_BUILD/ilctl" --url "$GW_URL" --state-dir "$W/ilctl" "$@" ping 2>&1; }
+check_match "no --cacert: says to pass --cacert" 'pass --cacert CA.crt\)' "$(tc)"
+check_match "no client certificate: says to pass --cert/--key" \
+	'asked for a client certificate: pass --cert FILE --key FILE' "$(tc --cacert "$IL_PKI/ca.crt")"
+check_match "a client certificate from another CA: says it was refused" \
+	'refused the client certificate' \
+	"$(tc --cacert "$IL_PKI/ca.crt" --cert "$IL_PKI/rogue.crt" --key "$IL_PKI/rogue.key")"
+check_match "https:// on an http port: says so" \
+	'does not speak TLS on this port' \
+	"$("$IL_BUILD/ilctl" --url "https://${plain_url#http://}" ping 2>&1)"
+out=$(tc --cacert "$IL_PKI/ca.crt" --cert "$IL_PKI/vk.crt" --key "$IL_PKI/vk.key")
+check_match "with the right files, ping works" '"status":"ok"' "$out"
+GW_URL=$plain_url
+
 # bash completion, driven as bash would
 "$IL_BUILD/ilctl" completion bash >"$W/ilctl.bash"
 check "completion bash: a script bash accepts" bash -n "$W/ilctl.bash"
