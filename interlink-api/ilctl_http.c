@@ -351,7 +351,9 @@ static const char *tls_hint(const struct ilctl_opts *o, CURLcode rc,
 	}
 	/* a GnuTLS server (libmicrohttpd) that refused us under TLS 1.3
 	 * just closes: curl sees no reply at all */
-	if (rc == CURLE_GOT_NOTHING)
+	if (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
+	    rc == CURLE_SEND_ERROR ||
+	    (rc == CURLE_COULDNT_CONNECT && strstr(errbuf, "getpeername")))
 		return o->cert ? " (the gateway may have refused the client "
 				 "certificate: not from its CA, expired, or not "
 				 "for clientAuth; interlink-certs check says "

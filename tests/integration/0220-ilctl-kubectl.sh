@@ -82,7 +82,29 @@ check_match "https:// on an http port: says so" \
 	"$("$IL_BUILD/ilctl" --url "https://${plain_url#http://}" ping 2>&1)"
 out=$(tc --cacert "$IL_PKI/ca.crt" --cert "$IL_PKI/vk.crt" --key "$IL_PKI/vk.key")
 check_match "with the right files, ping works" '"status":"ok"' "$out"
+tls_url=$GW_URL
 GW_URL=$plain_url
+
+# contexts: a config file naming both gateways
+export ILCTL_CONFIG=$W/ilctl-config
+cat >"$ILCTL_CONFIG" <<YAML
+current-context: plain
+contexts:
+  plain: {url: "$plain_url"}
+  secure: {url: "$tls_url", cacert: "$IL_PKI/ca.crt", cert: "$IL_PKI/vk.crt", key: "$IL_PKI/vk.key", namespace: team-b}
+YAML
+ic() { "$IL_BUILD/ilctl" --state-dir "$W/ilctl" "$@" 2>&1; }
+check_match "the current context gives the URL" '"status":"ok"' "$(ic ping)"
+check_match "--context NAME: its URL and TLS files" '"status":"ok"' "$(ic --context secure ping)"
+check_eq "--context NAME: its namespace" "pod/two" "$(ic --context secure get pods -o name)"
+check_match "config use-context" 'Switched to context "secure"' "$(ic config use-context secure)"
+check_eq "config current-context" "secure" "$(ic config current-context)"
+check_match "config get-contexts marks the current one" '\* +secure +https://' "$(ic config get-contexts)"
+check_match "now plain commands go through mutual TLS" '"status":"ok"' "$(ic ping)"
+check_eq "the command line still wins over the context" "pod/hello" "$(ic -n default get pods -o name)"
+check_match "an unknown context is named" "context 'nope' is not in $ILCTL_CONFIG" "$(ic --context nope ping)"
+check_eq "the file stays private" 600 "$(stat -c %a "$ILCTL_CONFIG")"
+unset ILCTL_CONFIG
 
 # bash completion, driven as bash would
 "$IL_BUILD/ilctl" completion bash >"$W/ilctl.bash"
