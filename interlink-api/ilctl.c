@@ -31,7 +31,8 @@ enum global_id {
 	G_TIMEOUT,
 	G_VERBOSE,
 	G_HELP,
-	G_VERSION
+	G_VERSION,
+	G_CONTEXT
 };
 
 static const struct ilctl_optdef global_defs[] = {
@@ -46,6 +47,7 @@ static const struct ilctl_optdef global_defs[] = {
 	{"verbose", 'v', false, G_VERBOSE},
 	{"help", 'h', false, G_HELP},
 	{"version", 0, false, G_VERSION},
+	{"context", 0, true, G_CONTEXT}, /* applied by main, see ilctl_config.c */
 	{NULL, 0, false, 0},
 };
 
@@ -72,6 +74,8 @@ static const struct command commands[] = {
 	 "get pods [NAME...] [-o wide|json|yaml|name] [-A]"},
 	{"describe", ilctl_cmd_describe, "describe pod NAME"},
 	{"completion", ilctl_cmd_completion, "completion bash"},
+	{"config", ilctl_cmd_config,
+	 "config use-context NAME | current-context | get-contexts"},
 };
 
 static const char manual[] =
@@ -97,7 +101,8 @@ static const char manual[] =
 	"        creationTimestamp, Pending status, resolved env, projected\n"
 	"        volume maps), POSTs the PodCreateRequests to /create and\n"
 	"        saves the pod with its JobID annotation.  --force replaces\n"
-	"        a saved pod of the same name.\n"
+	"        a saved pod of the same name: it is deleted on the server\n"
+	"        first, as kubectl replace --force does.\n"
 	"    status NAME [-o json]\n"
 	"        GET /status with the saved pod; prints a table of its\n"
 	"        containers (CONTAINER KIND STATE EXIT REASON STARTED\n"
@@ -134,6 +139,16 @@ static const char manual[] =
 	"        The pod's identity, job id, containers (image, state,\n"
 	"        reason, exit code, times, ready, restarts) and the events\n"
 	"        known (created, submitted, started, finished).\n"
+	"    config use-context NAME | current-context | get-contexts\n"
+	"        Contexts, as kubectl's, in $ILCTL_CONFIG, else\n"
+	"        $XDG_CONFIG_HOME/ilctl/config, else ~/.config/ilctl/config:\n"
+	"          current-context: prod\n"
+	"          contexts:\n"
+	"            prod: {url: https://gw:3000, cacert: ca.crt,\n"
+	"                   cert: vk.crt, key: vk.key, token-file: F,\n"
+	"                   namespace: team-a}\n"
+	"        The current context (or --context NAME) gives what the\n"
+	"        command line and ILCTL_URL do not.\n"
 	"    completion bash\n"
 	"        A bash completion script: source <(ilctl completion bash)\n"
 	"\n"
@@ -385,6 +400,8 @@ static int apply_global(struct ilctl_opts *o, const char *cmd, int id,
 	case G_VERSION:
 		(void)printf("ilctl %s (%s)\n", ILCTL_VERSION, curl_version());
 		return ILCTL_DONE;
+	case G_CONTEXT: /* applied before parsing */
+		break;
 	default:
 		break;
 	}
@@ -479,6 +496,20 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* The value of --context NAME / --context=NAME anywhere, or NULL. */
+static const char *find_context_arg(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--context") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--context=", 10) == 0)
+			return argv[i] + 10;
+	}
+	return NULL;
+}
+
 /* Global options before the command; *ret_cmd = index of the command. */
 static int pre_command(struct ilctl_opts *o, int argc, char **argv,
 		       int *ret_cmd)
@@ -506,6 +537,10 @@ int main(int argc, char **argv)
 
 	o.url = env && *env ? env : ILCTL_DEFAULT_URL;
 	o.ns = "default";
+	r = ilctl_config_apply(&o, find_context_arg(argc, argv),
+			       env && *env);
+	if (r)
+		return r;
 	r = pre_command(&o, argc, argv, &ci);
 	if (r)
 		return r == ILCTL_DONE ? ILCTL_OK : r;

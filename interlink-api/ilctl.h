@@ -8,6 +8,7 @@
  *   ilctl_status.c  status, wait
  *   ilctl_logs.c    logs
  *   ilctl_get.c     get pods, describe pod
+ *   ilctl_config.c  contexts (~/.config/ilctl/config)
  *   ilctl_completion.c  the bash completion script
  *   ilctl_http.c    the libcurl transport (one easy handle per call)
  *   ilctl_pod.c     manifest -> PodCreateRequests
@@ -121,5 +122,14 @@ int ilctl_cmd_logs(struct ilctl_opts *o, int argc, char **argv);
 int ilctl_cmd_get(struct ilctl_opts *o, int argc, char **argv);
 int ilctl_cmd_describe(struct ilctl_opts *o, int argc, char **argv);
 int ilctl_cmd_completion(struct ilctl_opts *o, int argc, char **argv);
+int ilctl_cmd_config(struct ilctl_opts *o, int argc, char **argv);
+/*
+ * Fill o from the configuration file's context (context, else its
+ * current-context); the URL only when ILCTL_URL did not set it.  Before
+ * the command line is parsed, so options win.  ILCTL_OK or ILCTL_EFAIL
+ * (printed).
+ */
+int ilctl_config_apply(struct ilctl_opts *o, const char *context,
+		       bool url_from_env);
 
 #endif /* ILCTL_H */

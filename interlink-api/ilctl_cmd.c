@@ -124,6 +124,37 @@ out:
 	return r;
 }
 
+/*
+ * create --force over a saved pod: delete the old one on the server first
+ * (as kubectl replace --force does); a gateway that no longer knows it is
+ * fine, a transport error stops the create.
+ */
+static int delete_old(struct ilctl_opts *o, const char *dir, const char *ns,
+		      const char *name)
+{
+	struct ilctl_req rq = {.method = "DELETE", .path = "/delete",
+			       .op = "DeletePod"};
+	struct ilctl_resp resp;
+	char err[512];
+	cJSON *old = NULL;
+	int r;
+
+	if (ilctl_state_load(dir, ns, name, &old, err, sizeof(err)) < 0)
+		return ilctl_fail(ILCTL_EFAIL, "create", "%s", err);
+	r = ilctl_http_call_json(o, "create", &rq, old, &resp);
+	cJSON_Delete(old);
+	if (r)
+		return r;
+	if (resp.code == 200)
+		(void)printf("pod/%s deleted (--force)\n", name);
+	else
+		(void)fprintf(stderr, "ilctl: create: the old pod/%s: the "
+			      "gateway answered %ld to its delete; creating "
+			      "anyway\n", name, resp.code);
+	ilctl_resp_done(&resp);
+	return ILCTL_OK;
+}
+
 static int create_pod(struct ilctl_opts *o, const char *dir, cJSON *req,
 		      cJSON *pod, bool force)
 {
@@ -144,6 +175,11 @@ static int create_pod(struct ilctl_opts *o, const char *dir, cJSON *req,
 				  "pod/%s already exists in namespace '%s' "
 				  "(delete it first, or use --force)",
 				  name, ns);
+	if (r > 0) {
+		r = delete_old(o, dir, ns, name);
+		if (r)
+			return r;
+	}
 	r = ilctl_http_call_json(o, "create", &rq, req, &resp);
 	if (r)
 		return r;

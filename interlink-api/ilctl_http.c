@@ -327,6 +327,57 @@ static CURLcode setup(CURL *h, const struct ilctl_opts *o,
 	return rc;
 }
 
+/* A sentence that explains a TLS failure in the user's terms, or "". */
+static const char *tls_hint(const struct ilctl_opts *o, CURLcode rc,
+			    const char *errbuf, const char *url)
+{
+	bool https = strncmp(url, "https://", 8) == 0;
+
+	if (!https)
+		return "";
+	if (strstr(errbuf, "wrong version number") ||
+	    strstr(errbuf, "packet length too long"))
+		return " (the server does not speak TLS on this port: is it "
+		       "http://?)";
+	if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+		if (strstr(errbuf, "subject name") || strstr(errbuf, "match"))
+			return " (the gateway's certificate does not carry the "
+			       "URL's host name: use a name from its SAN)";
+		return o->cacert ? " (the gateway's certificate is not signed "
+				   "by the --cacert CA, or has expired)"
+				 : " (the gateway's certificate is not signed "
+				   "by a CA of the system store: pass --cacert "
+				   "CA.crt)";
+	}
+	/* a GnuTLS server (libmicrohttpd) that refused us under TLS 1.3
+	 * just closes: curl sees no reply at all */
+	if (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
+	    rc == CURLE_SEND_ERROR ||
+	    (rc == CURLE_COULDNT_CONNECT && strstr(errbuf, "getpeername")))
+		return o->cert ? " (the gateway may have refused the client "
+				 "certificate: not from its CA, expired, or not "
+				 "for clientAuth; interlink-certs check says "
+				 "which)"
+			       : " (the gateway may have asked for a client "
+				 "certificate: pass --cert FILE --key FILE)";
+	if (strstr(errbuf, "certificate required") ||
+	    (!o->cert && (strstr(errbuf, "handshake failure") ||
+			  strstr(errbuf, "unexpected eof") ||
+			  rc == CURLE_RECV_ERROR ||
+			  rc == CURLE_SSL_CONNECT_ERROR)))
+		return o->cert ? "" : " (the gateway asked for a client "
+				      "certificate: pass --cert FILE --key "
+				      "FILE)";
+	if (o->cert && (strstr(errbuf, "unknown ca") ||
+			strstr(errbuf, "bad certificate") ||
+			strstr(errbuf, "certificate expired") ||
+			strstr(errbuf, "unsupported certificate")))
+		return " (the gateway refused the client certificate: not "
+		       "from its CA, expired, or not for clientAuth; "
+		       "interlink-certs check says which)";
+	return "";
+}
+
 /* Turn the outcome of curl_easy_perform into an exit status. */
 static int finish(const char *cmd, const struct ilctl_opts *o,
 		  const struct xfer *x, CURLcode rc, const char *errbuf,
@@ -349,8 +400,9 @@ static int finish(const char *cmd, const struct ilctl_opts *o,
 				  ilctl_strerror(x->out_errno));
 	}
 	if (rc != CURLE_OK && !x->cut_short)
-		return ilctl_fail(ILCTL_ETRANSPORT, cmd, "%s: %s", url,
-				  errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		return ilctl_fail(ILCTL_ETRANSPORT, cmd, "%s: %s%s", url,
+				  errbuf[0] ? errbuf : curl_easy_strerror(rc),
+				  tls_hint(o, rc, errbuf, url));
 	return ILCTL_OK;
 }
 

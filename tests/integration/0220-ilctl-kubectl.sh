@@ -40,6 +40,17 @@ check_fails "get nodes is refused" ilctl get nodes
 out=$(ilctl get pods -o xml 2>&1)
 check_match "a bad -o is a usage error naming the choices" 'wide, json, yaml or name' "$out"
 
+old_uid=$(ilctl get pods -o json | jq -r '.items[0].metadata.uid')
+out=$(ilctl create -f "$IL_SRC/examples/pods/hello.yaml" 2>&1)
+check_match "create over a saved pod is refused without --force" 'already exists.*--force' "$out"
+out=$(ilctl create --force -f "$IL_SRC/examples/pods/hello.yaml" 2>&1)
+check_match "create --force deletes the old pod on the server, then creates" \
+	'pod/hello deleted \(--force\).*pod/hello created' "$(tr '\n' ' ' <<<"$out")"
+check "... so the sidecar no longer knows the old uid" \
+	bash -c '! curl -sS --unix-socket "$1" http://unix/pods | grep -q "$2"' _ "$SC_SOCK" "$old_uid"
+check "the new hello ends" quiet ilctl wait hello --timeout 90
+jid=$(ilctl get pods -o json | jq -r '.items[0].metadata.annotations.JobID')
+
 out=$(ilctl describe pod hello 2>&1)
 check_match "describe: name, namespace, job id" 'Name: +hello.*Namespace: +default.*Job ID: +'"$jid" "$(tr '\n' ' ' <<<"$out")"
 check_match "describe: the container's image, state and exit code" \
@@ -55,6 +66,45 @@ for c in create status wait logs delete get describe; do
 	out=$(ilctl "$c" --help 2>&1)
 	check_match "$c --help: its own usage and paragraph" "^Usage: ilctl \\[GLOBAL OPTIONS\\] $c .*"$'\n\n'"    $c " "$out"
 done
+
+# TLS errors explained: a gateway on https that requires client certificates
+plain_url=$GW_URL
+GW_ADDRESS=https://127.0.0.1 il_start_gateway tlsgw "TLS: {Enabled: true, CertFile: \"$IL_PKI/gateway.crt\", KeyFile: \"$IL_PKI/gateway.key\", CACertFile: \"$IL_PKI/ca.crt\"}" || exit 1
+tc() { "$IL_BUILD/ilctl" --url "$GW_URL" --state-dir "$W/ilctl" "$@" ping 2>&1; }
+check_match "no --cacert: says to pass --cacert" 'pass --cacert CA.crt\)' "$(tc)"
+check_match "no client certificate: says to pass --cert/--key" \
+	'asked for a client certificate: pass --cert FILE --key FILE' "$(tc --cacert "$IL_PKI/ca.crt")"
+check_match "a client certificate from another CA: says it was refused" \
+	'refused the client certificate' \
+	"$(tc --cacert "$IL_PKI/ca.crt" --cert "$IL_PKI/rogue.crt" --key "$IL_PKI/rogue.key")"
+check_match "https:// on an http port: says so" \
+	'does not speak TLS on this port' \
+	"$("$IL_BUILD/ilctl" --url "https://${plain_url#http://}" ping 2>&1)"
+out=$(tc --cacert "$IL_PKI/ca.crt" --cert "$IL_PKI/vk.crt" --key "$IL_PKI/vk.key")
+check_match "with the right files, ping works" '"status":"ok"' "$out"
+tls_url=$GW_URL
+GW_URL=$plain_url
+
+# contexts: a config file naming both gateways
+export ILCTL_CONFIG=$W/ilctl-config
+cat >"$ILCTL_CONFIG" <<YAML
+current-context: plain
+contexts:
+  plain: {url: "$plain_url"}
+  secure: {url: "$tls_url", cacert: "$IL_PKI/ca.crt", cert: "$IL_PKI/vk.crt", key: "$IL_PKI/vk.key", namespace: team-b}
+YAML
+ic() { "$IL_BUILD/ilctl" --state-dir "$W/ilctl" "$@" 2>&1; }
+check_match "the current context gives the URL" '"status":"ok"' "$(ic ping)"
+check_match "--context NAME: its URL and TLS files" '"status":"ok"' "$(ic --context secure ping)"
+check_eq "--context NAME: its namespace" "pod/two" "$(ic --context secure get pods -o name)"
+check_match "config use-context" 'Switched to context "secure"' "$(ic config use-context secure)"
+check_eq "config current-context" "secure" "$(ic config current-context)"
+check_match "config get-contexts marks the current one" '\* +secure +https://' "$(ic config get-contexts)"
+check_match "now plain commands go through mutual TLS" '"status":"ok"' "$(ic ping)"
+check_eq "the command line still wins over the context" "pod/hello" "$(ic -n default get pods -o name)"
+check_match "an unknown context is named" "context 'nope' is not in $ILCTL_CONFIG" "$(ic --context nope ping)"
+check_eq "the file stays private" 600 "$(stat -c %a "$ILCTL_CONFIG")"
+unset ILCTL_CONFIG
 
 # bash completion, driven as bash would
 "$IL_BUILD/ilctl" completion bash >"$W/ilctl.bash"
