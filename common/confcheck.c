@@ -179,10 +179,25 @@ int confcheck_socket_dir(const char *file, const char *key, const char *url,
 	if (slash == p)
 		return 0;
 	*slash = '\0';
+	if (stat(p, &st) < 0 && errno == ENOENT) {
+		/* the daemon makes the socket's folder itself (0755, or 0750
+		 * with SocketGroup) when its parent exists */
+		char *up = strrchr(p, '/');
+
+		if (up == p)
+			return 0;
+		*up = '\0';
+		if (stat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				return 0;
+			errno = ENOTDIR;
+		}
+		FAIL("the socket's folder's parent %s: %s (the units make "
+		     "/run/interlink with RuntimeDirectory=)", p,
+		     strerror(errno));
+	}
 	if (stat(p, &st) < 0)
-		FAIL("the socket's folder %s: %s%s", p, strerror(errno),
-		     errno == ENOENT ? " (the units make /run/interlink with "
-				       "RuntimeDirectory=)" : "");
+		FAIL("the socket's folder %s: %s", p, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		FAIL("the socket's folder %s is not a folder", p);
 	return 0;
