@@ -41,6 +41,7 @@ struct job {
 	char tag[ILK_TAG_MAX];
 	int done, exit_code;
 	int64_t submit_time, end_time;
+	int64_t user_id; /* the uid the job runs as */
 	time_t cancel_at; /* 0: not cancelled */
 };
 
@@ -175,6 +176,8 @@ static int sk_submit(void *state, const struct ilk_job_spec *spec,
 	s->jobs[s->n].done = 0;
 	s->jobs[s->n].exit_code = -1;
 	s->jobs[s->n].submit_time = time(NULL);
+	s->jobs[s->n].user_id = getuid() == 0 ? (int64_t)spec->uid :
+						(int64_t)getuid();
 	s->n++;
 	pthread_mutex_unlock(&s->lock);
 	snprintf(ret_job_id, ILK_JOB_ID_MAX, "%ld", (long)pid);
@@ -244,6 +247,7 @@ static void info(const struct job *j, struct ilk_job_info *r)
 	r->submit_time = j->submit_time;
 	r->start_time = j->submit_time;
 	r->end_time = j->end_time;
+	r->user_id = j->user_id; /* ABI 1.3: the host checks it before a cancel */
 	snprintf(r->state, sizeof(r->state), "%s",
 		 !j->done ? "RUNNING" : j->exit_code ? "FAILED" : "COMPLETED");
 }
