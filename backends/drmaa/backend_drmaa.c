@@ -287,6 +287,9 @@ static void to_info(const struct drmaa_job *j, struct ilk_job_info *ret)
 	v.end_time = j->end_time;
 	snprintf(v.state, sizeof(v.state), "%s", j->state);
 	snprintf(v.reason, sizeof(v.reason), "%s", j->reason);
+	/* ABI 1.3: DRMAA does not say whose job it is (the host then checks
+	 * the tag alone) */
+	v.user_id = -1;
 	memcpy(ret, &v, size && size < sizeof(v) ? size : sizeof(v));
 	ret->struct_size = size && size < sizeof(v) ? size : sizeof(v);
 }
