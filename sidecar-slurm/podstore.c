@@ -46,6 +46,12 @@ struct podstore {
 	size_t n_legacy;
 	/* writes of one pod's record, in order; never held with lock */
 	pthread_mutex_t stripe[STRIPES];
+	/* group commit of the state folder: one fsync for every rename
+	 * made before it started (see sync_state_dir) */
+	pthread_mutex_t ds_lock;
+	pthread_cond_t ds_cond;
+	uint64_t ds_seq, ds_done;
+	bool ds_running;
 	/* the remover thread */
 	pthread_t remover;
 	bool remover_started, stop;
@@ -255,9 +261,54 @@ static pthread_mutex_t *stripe_of(struct podstore *ps, const char *uid)
 	return &ps->stripe[h % STRIPES];
 }
 
-/* Write r's record (durably) to the state tree, with extra keys. */
+/*
+ * fsync the state folder after a rename into it, shared by concurrent
+ * callers: each takes a ticket after its rename; an fsync that starts
+ * after a ticket was taken covers that rename.  One caller at a time runs
+ * the fsync for all tickets taken so far; the others wait for it (and try
+ * themselves when it failed).
+ */
+static int sync_state_dir(struct podstore *ps)
+{
+	uint64_t me;
+	int r = 0;
+
+	pthread_mutex_lock(&ps->ds_lock);
+	me = ++ps->ds_seq;
+	while (ps->ds_done < me) {
+		uint64_t upto;
+
+		if (ps->ds_running) {
+			pthread_cond_wait(&ps->ds_cond, &ps->ds_lock);
+			continue;
+		}
+		upto = ps->ds_seq;
+		ps->ds_running = true;
+		pthread_mutex_unlock(&ps->ds_lock);
+		r = fsync(ps->statefd) < 0 ? -errno : 0;
+		pthread_mutex_lock(&ps->ds_lock);
+		ps->ds_running = false;
+		if (r == 0 && upto > ps->ds_done)
+			ps->ds_done = upto;
+		pthread_cond_broadcast(&ps->ds_cond);
+		if (r < 0)
+			break;
+	}
+	pthread_mutex_unlock(&ps->ds_lock);
+	return r;
+}
+
+/*
+ * Write r's record to the state tree, with extra keys: a new file with
+ * its data synced, renamed over the old one.  The folder is synced only
+ * when the record is new (is_new): a replaced record whose rename a power
+ * cut loses leaves the previous one, itself durable, and every change a
+ * record goes through can be made again from that one (a job id is found
+ * again by its tag at start-up, see reconcile.c; a delete or a final
+ * state again by the poller).
+ */
 static int write_record(struct podstore *ps, const struct pod_record *r,
-			bool removing)
+			bool removing, bool is_new)
 {
 	cJSON *j = record_json(r);
 	char *s = NULL, name[96];
@@ -269,20 +320,31 @@ static int write_record(struct podstore *ps, const struct pod_record *r,
 	record_name(r->uid, name, sizeof(name));
 	if (s)
 		rc = sfs_write_atomic(ps->statefd, name, s, strlen(s), 0600,
-				      (uid_t)-1, (gid_t)-1, SFS_DURABLE);
+				      (uid_t)-1, (gid_t)-1, SFS_DATASYNC);
+	if (rc == 0 && is_new)
+		rc = sync_state_dir(ps);
 	cJSON_free(s);
 	cJSON_Delete(j);
 	return rc;
 }
 
+/* What the upstream files of a pod said at its last podstore_put. */
+struct upstream_seen {
+	bool known; /* the pod was in the table */
+	char namespace[64];
+	char job_id[ILK_JOB_ID_MAX];
+};
+
 /*
  * Upstream's files in the pod's folder, for operators' habits and tools:
  * copies, never read back, replaced without following anything the
- * tenant planted there.  Best effort.
+ * tenant planted there, without fsync (made again from the record), and
+ * only those whose text changed since the pod's last put (seen).  Best
+ * effort.
  */
-static void write_upstream_files(const struct pod_record *r)
+static void write_upstream_files(const struct pod_record *r,
+				 const struct upstream_seen *seen)
 {
-	int dfd = sfs_open_trusted_dir(r->dir);
 	const struct {
 		const char *name, *text;
 	} files[] = {
@@ -290,11 +352,20 @@ static void write_upstream_files(const struct pod_record *r)
 		{"PodUID.uid", r->uid},
 		{"PodNamespace.ns", r->namespace},
 	};
+	const bool changed[] = {
+		!seen->known || strcmp(seen->job_id, r->job_id) != 0,
+		!seen->known,
+		!seen->known || strcmp(seen->namespace, r->namespace) != 0,
+	};
+	int dfd;
 
+	if (!changed[0] && !changed[1] && !changed[2])
+		return;
+	dfd = sfs_open_trusted_dir(r->dir);
 	if (dfd < 0)
 		return;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if (files[i].text[0])
+		if (changed[i] && files[i].text[0])
 			(void)sfs_write_atomic(dfd, files[i].name,
 					       files[i].text,
 					       strlen(files[i].text), 0644,
@@ -696,6 +767,8 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 	pthread_cond_init(&ps->cond, NULL);
 	for (size_t i = 0; i < STRIPES; i++)
 		pthread_mutex_init(&ps->stripe[i], NULL);
+	pthread_mutex_init(&ps->ds_lock, NULL);
+	pthread_cond_init(&ps->ds_cond, NULL);
 	strmap_init(&ps->by_uid);
 	strmap_init(&ps->removing);
 	ps->statefd = open_state(state_dir, err, errlen);
@@ -731,6 +804,9 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 		if (de->d_name[0] != '.' && n > 5 &&
 		    strcmp(de->d_name + n - 5, ".json") == 0)
 			load_record(ps, de->d_name);
+		/* a write that stopped before its rename (sfs_write_atomic) */
+		else if (strncmp(de->d_name, ".ilk-tmp-", 9) == 0)
+			(void)unlinkat(ps->statefd, de->d_name, 0);
 	}
 	closedir(d);
 	rootfd = sfs_open_trusted_dir(data_root);
@@ -801,6 +877,8 @@ void podstore_close(struct podstore *ps)
 	free(ps->root);
 	for (size_t i = 0; i < STRIPES; i++)
 		pthread_mutex_destroy(&ps->stripe[i]);
+	pthread_mutex_destroy(&ps->ds_lock);
+	pthread_cond_destroy(&ps->ds_cond);
 	pthread_cond_destroy(&ps->cond);
 	pthread_mutex_destroy(&ps->lock);
 	free(ps);
@@ -835,7 +913,7 @@ static int persist_current(struct podstore *ps, const char *uid)
 	r = find(ps, uid) ? pod_record_copy(&copy, find(ps, uid)) : -ENOENT;
 	pthread_mutex_unlock(&ps->lock);
 	if (r == 0) {
-		r = write_record(ps, &copy, false);
+		r = write_record(ps, &copy, false, false);
 		pod_record_done(&copy);
 	}
 	pthread_mutex_unlock(st);
@@ -844,8 +922,9 @@ static int persist_current(struct podstore *ps, const char *uid)
 
 int podstore_put(struct podstore *ps, const struct pod_record *rec)
 {
-	struct pod_record *heap = calloc(1, sizeof(*heap));
+	struct pod_record *heap = calloc(1, sizeof(*heap)), *old;
 	pthread_mutex_t *st = stripe_of(ps, rec->uid);
+	struct upstream_seen seen = {0};
 	int r;
 
 	if (!heap || pod_record_copy(heap, rec) < 0) {
@@ -853,7 +932,17 @@ int podstore_put(struct podstore *ps, const struct pod_record *rec)
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(st);
-	r = write_record(ps, heap, false);
+	/* in the table <=> its record file exists (both change under st) */
+	pthread_mutex_lock(&ps->lock);
+	old = find(ps, rec->uid);
+	if (old) {
+		seen.known = true;
+		snprintf(seen.namespace, sizeof(seen.namespace), "%s",
+			 old->namespace);
+		snprintf(seen.job_id, sizeof(seen.job_id), "%s", old->job_id);
+	}
+	pthread_mutex_unlock(&ps->lock);
+	r = write_record(ps, heap, false, !seen.known);
 	if (r == 0) {
 		pthread_mutex_lock(&ps->lock);
 		r = insert(ps, heap);
@@ -865,7 +954,7 @@ int podstore_put(struct podstore *ps, const struct pod_record *rec)
 		free(heap);
 		return r;
 	}
-	write_upstream_files(rec);
+	write_upstream_files(rec, &seen);
 	return 0;
 }
 
@@ -909,18 +998,22 @@ bool podstore_removing(struct podstore *ps, const char *uid)
 int podstore_mark_deleting(struct podstore *ps, const char *uid)
 {
 	struct pod_record *rec;
+	bool changed = false;
 	int r = -ENOENT;
 
 	pthread_mutex_lock(&ps->lock);
 	rec = find(ps, uid);
 	if (rec) {
-		if (!rec->deleting)
+		if (!rec->deleting) {
 			rec->deleted_at = time(NULL);
+			changed = true;
+		}
 		rec->deleting = true;
 		r = 0;
 	}
 	pthread_mutex_unlock(&ps->lock);
-	return r < 0 ? r : persist_current(ps, uid);
+	/* written once: a repeated delete changes nothing */
+	return changed ? persist_current(ps, uid) : r;
 }
 
 /* Is info about uid's job ("<prefix>=<uid>", the sidecar's tag)? */
@@ -995,7 +1088,7 @@ int podstore_remove(struct podstore *ps, const char *uid)
 		return -ENOENT;
 	}
 	/* the removal is recorded first: a restart resumes it */
-	rc = write_record(ps, r, true);
+	rc = write_record(ps, r, true, false);
 	if (rc < 0)
 		log_warn_errno(rc, "pod %s: cannot record its removal", uid);
 	pthread_mutex_lock(&ps->lock);
