@@ -231,7 +231,7 @@ refreshed_all() { grep -q "refresh: $N_PODS pods in" "$GW_DIR/gateway.log"; }
 no_jobs() { [[ -z $(squeue -h -t PD,R,CG,CF -o %i 2>/dev/null) ]]; }
 # no pod record left: the deletes before are done in the sidecar too (their
 # final states and removals are not counted as a create's fsyncs)
-no_records() { [[ -z $(ls -A "${SC_STATE:-$SC_DATA.state}/pods" 2>/dev/null) ]]; }
+no_records() { ! compgen -G "${SC_STATE:-$SC_DATA.state}/pods/*.json" >/dev/null; }
 
 if [[ -n ${BENCH_SCALE:-} ]]; then
 	scontrol create PartitionName=held Nodes=ALL State=DOWN MaxTime=INFINITE \
