@@ -87,7 +87,7 @@ SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/backend_loader.c \
                sidecar-slurm/sidecar_util.c sidecar-slurm/reload.c \
                sidecar-slurm/smetrics.c sidecar-slurm/sconfcheck.c \
-               sidecar-slurm/podstore.c \
+               sidecar-slurm/podstore.c sidecar-slurm/journal.c \
                sidecar-slurm/jobscript.c sidecar-slurm/probes.c \
                sidecar-slurm/tunnels.c sidecar-slurm/claims.c \
                sidecar-slurm/reverse.c \

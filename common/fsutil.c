@@ -85,7 +85,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len,
 	if (dfd < 0)
 		return dfd;
 	r = sfs_write_atomic(dfd, leaf, data, len, mode, (uid_t)-1,
-			     (gid_t)-1, SFS_DURABLE);
+			     (gid_t)-1, 0);
 	close(dfd);
 	return r;
 }

@@ -15,8 +15,12 @@ int fs_mkdir_p(const char *path, mode_t mode);
  * The functions below trust every component of path but the last, and
  * treat that one as someone else's (see safefs.h).
  *
- * Durably replace path with data: a new file with a random name (O_EXCL),
- * fsync, rename over path, fsync the directory.  The file gets mode.
+ * Replace path with data: a new file with a random name (O_EXCL), renamed
+ * over path; a reader sees the old file or the new one, never a part.  No
+ * fsync: for files made again from their source on a retry (a pod's job
+ * script, env and volume files: a create that stops before its submit
+ * starts over in a fresh folder), read after this from the page cache.
+ * The file gets mode.
  */
 int fs_write_atomic(const char *path, const void *data, size_t len,
 		    mode_t mode);

@@ -381,7 +381,7 @@ int sfs_write_atomic(int dirfd, const char *rel, const void *data, size_t len,
 		r = -errno;
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && (flags & SFS_DURABLE) && fsync(fd) < 0)
+	if (r == 0 && (flags & SFS_DATASYNC) && fdatasync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
@@ -389,7 +389,7 @@ int sfs_write_atomic(int dirfd, const char *rel, const void *data, size_t len,
 		r = -errno;
 	if (r < 0)
 		(void)unlinkat(pfd, tmp, 0); /* ours, by its random name */
-	else if ((flags & SFS_DURABLE) && fsync(pfd) < 0)
+	else if ((flags & SFS_DIRSYNC) && fsync(pfd) < 0)
 		r = -errno;
 out:
 	close(pfd);

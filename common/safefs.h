@@ -75,8 +75,10 @@ int sfs_open_trusted_dir(const char *path);
 int sfs_read_file(int dirfd, const char *rel, size_t max, char **ret,
 		  size_t *ret_len, struct stat *st);
 
-/* sfs_write_atomic flags */
-#define SFS_DURABLE 0x1u /* fsync the file and its folder */
+/* sfs_write_atomic flags (0: neither; the page cache has the file) */
+#define SFS_DATASYNC 0x1u /* fdatasync the file before the rename */
+#define SFS_DIRSYNC 0x2u  /* fsync its folder after the rename */
+#define SFS_DURABLE (SFS_DATASYNC | SFS_DIRSYNC)
 
 /*
  * Replace rel below dirfd with data: a new file with a random name, O_EXCL,

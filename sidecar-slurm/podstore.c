@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "fsutil.h"
+#include "journal.h"
 #include "safefs.h"
 #include "strmap.h"
 #include "log.h"
@@ -25,6 +26,8 @@
 #define RECORD_MAX (1u << 20)
 #define STRIPES 64 /* record writes of one pod are ordered by its stripe */
 #define REMOVE_RETRIES 120 /* a folder still written to: once a second */
+#define JOURNAL_NAME ".journal" /* in <StateDirectory>/pods */
+#define JOURNAL_COMPACT (4u << 20) /* bytes: then the records are synced */
 
 /* A folder to remove, then its record. */
 struct removal {
@@ -46,6 +49,13 @@ struct podstore {
 	size_t n_legacy;
 	/* writes of one pod's record, in order; never held with lock */
 	pthread_mutex_t stripe[STRIPES];
+	/* every record change goes to the journal first (durably, one
+	 * fdatasync per batch of concurrent changes), then to its record
+	 * file (no fsync); jlock: read side around the two, write side to
+	 * sync all record files and empty the journal (compact) */
+	struct journal *jl;
+	pthread_rwlock_t jlock;
+	bool jlock_init;
 	/* the remover thread */
 	pthread_t remover;
 	bool remover_started, stop;
@@ -255,34 +265,78 @@ static pthread_mutex_t *stripe_of(struct podstore *ps, const char *uid)
 	return &ps->stripe[h % STRIPES];
 }
 
-/* Write r's record (durably) to the state tree, with extra keys. */
+/*
+ * Make every record file durable (one syncfs of the state tree's file
+ * system) and empty the journal, once it has grown to limit bytes.
+ */
+static void compact(struct podstore *ps, uint64_t limit)
+{
+	int r = 0;
+
+	if (journal_size(ps->jl) < limit || journal_size(ps->jl) == 0)
+		return;
+	pthread_rwlock_wrlock(&ps->jlock);
+	if (journal_size(ps->jl) >= limit && journal_size(ps->jl) > 0) {
+		r = syncfs(ps->statefd) < 0 ? -errno : 0;
+		if (r == 0)
+			r = journal_truncate(ps->jl);
+	}
+	pthread_rwlock_unlock(&ps->jlock);
+	if (r < 0)
+		log_warn_errno(r, "cannot compact the pod journal");
+}
+
+/*
+ * Write r's record to the state tree, with extra keys: durably into the
+ * journal (shared fdatasync), then as its record file (replaced
+ * atomically, no fsync: a crash before the journal is compacted is
+ * repaired from the journal at the next start).  Caller holds r's stripe.
+ */
 static int write_record(struct podstore *ps, const struct pod_record *r,
 			bool removing)
 {
 	cJSON *j = record_json(r);
-	char *s = NULL, name[96];
+	char *s = NULL, *line = NULL, name[96];
 	int rc = -ENOMEM;
 
 	if (j && removing)
 		cJSON_AddBoolToObject(j, "removing", true);
-	s = j ? cJSON_Print(j) : NULL;
+	s = j ? cJSON_Print(j) : NULL; /* the file: for people to read */
+	line = j ? cJSON_PrintUnformatted(j) : NULL; /* the journal */
 	record_name(r->uid, name, sizeof(name));
-	if (s)
-		rc = sfs_write_atomic(ps->statefd, name, s, strlen(s), 0600,
-				      (uid_t)-1, (gid_t)-1, SFS_DURABLE);
+	if (s && line) {
+		pthread_rwlock_rdlock(&ps->jlock);
+		rc = journal_append(ps->jl, line, strlen(line), true);
+		if (rc == 0)
+			rc = sfs_write_atomic(ps->statefd, name, s, strlen(s),
+					      0600, (uid_t)-1, (gid_t)-1, 0);
+		pthread_rwlock_unlock(&ps->jlock);
+		if (rc == 0)
+			compact(ps, JOURNAL_COMPACT);
+	}
+	cJSON_free(line);
 	cJSON_free(s);
 	cJSON_Delete(j);
 	return rc;
 }
 
+/* What the upstream files of a pod said at its last podstore_put. */
+struct upstream_seen {
+	bool known; /* the pod was in the table */
+	char namespace[64];
+	char job_id[ILK_JOB_ID_MAX];
+};
+
 /*
  * Upstream's files in the pod's folder, for operators' habits and tools:
  * copies, never read back, replaced without following anything the
- * tenant planted there.  Best effort.
+ * tenant planted there, without fsync (made again from the record), and
+ * only those whose text changed since the pod's last put (seen).  Best
+ * effort.
  */
-static void write_upstream_files(const struct pod_record *r)
+static void write_upstream_files(const struct pod_record *r,
+				 const struct upstream_seen *seen)
 {
-	int dfd = sfs_open_trusted_dir(r->dir);
 	const struct {
 		const char *name, *text;
 	} files[] = {
@@ -290,11 +344,20 @@ static void write_upstream_files(const struct pod_record *r)
 		{"PodUID.uid", r->uid},
 		{"PodNamespace.ns", r->namespace},
 	};
+	const bool changed[] = {
+		!seen->known || strcmp(seen->job_id, r->job_id) != 0,
+		!seen->known,
+		!seen->known || strcmp(seen->namespace, r->namespace) != 0,
+	};
+	int dfd;
 
+	if (!changed[0] && !changed[1] && !changed[2])
+		return;
+	dfd = sfs_open_trusted_dir(r->dir);
 	if (dfd < 0)
 		return;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if (files[i].text[0])
+		if (changed[i] && files[i].text[0])
 			(void)sfs_write_atomic(dfd, files[i].name,
 					       files[i].text,
 					       strlen(files[i].text), 0644,
@@ -383,7 +446,23 @@ static bool remove_one(struct podstore *ps, struct removal *rm)
 	}
 	record_name(rm->uid, name, sizeof(name));
 	pthread_mutex_lock(stripe_of(ps, rm->uid));
+	pthread_rwlock_rdlock(&ps->jlock);
 	r = sfs_unlink(ps->statefd, name);
+	if (r == 0) {
+		/* not synced: lost, the journal's last word on the pod is
+		 * its removal, which the next start resumes (and finds done) */
+		cJSON *t = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddStringToObject(t, "uid", rm->uid);
+		cJSON_AddBoolToObject(t, "gone", true);
+		s = cJSON_PrintUnformatted(t);
+		if (s)
+			(void)journal_append(ps->jl, s, strlen(s), false);
+		cJSON_free(s);
+		cJSON_Delete(t);
+	}
+	pthread_rwlock_unlock(&ps->jlock);
 	pthread_mutex_unlock(stripe_of(ps, rm->uid));
 	if (r < 0)
 		log_warn_errno(r, "pod %s: cannot remove its record", rm->uid);
@@ -678,6 +757,103 @@ static int open_state(const char *state_dir, char *err, size_t errlen)
 	return fd;
 }
 
+/* The journal's last entry of each pod, in the order first seen. */
+struct replay_entry {
+	char uid[65];
+	char *text; /* NULL: the pod's record file is gone */
+};
+
+struct replay {
+	struct strmap by_uid;
+	struct replay_entry **v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void replay_one(void *ctx, const char *text, size_t len)
+{
+	struct replay *rp = ctx;
+	cJSON *j = cJSON_ParseWithLength(text, len);
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "uid");
+	struct replay_entry *e;
+
+	if (!cJSON_IsString(u) || !text_is_uid(u->valuestring)) {
+		log_warn("pod journal: an entry without a pod, ignoring");
+		goto out;
+	}
+	e = strmap_get(&rp->by_uid, u->valuestring);
+	if (!e) {
+		if (rp->n == rp->cap) {
+			size_t cap = rp->cap ? rp->cap * 2 : 64;
+			struct replay_entry **nv =
+				realloc(rp->v, cap * sizeof(*nv));
+
+			if (!nv)
+				goto oom;
+			rp->v = nv;
+			rp->cap = cap;
+		}
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			goto oom;
+		snprintf(e->uid, sizeof(e->uid), "%s", u->valuestring);
+		if (strmap_put(&rp->by_uid, e->uid, e) < 0) {
+			free(e);
+			goto oom;
+		}
+		rp->v[rp->n++] = e;
+	}
+	free(e->text);
+	e->text = NULL;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "gone")) &&
+	    !(e->text = strdup(text)))
+		goto oom;
+	goto out;
+oom:
+	rp->oom = true;
+out:
+	cJSON_Delete(j);
+}
+
+/*
+ * Bring the record files up to the journal (a crash may have lost the
+ * unsynced writes of the files, never of the journal), durably, then
+ * empty the journal.
+ */
+static int replay_journal(struct podstore *ps)
+{
+	struct replay rp = {0};
+	int r;
+
+	strmap_init(&rp.by_uid);
+	r = journal_replay(ps->jl, replay_one, &rp);
+	if (r == 0 && rp.oom)
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < rp.n; i++) {
+		char name[96];
+
+		record_name(rp.v[i]->uid, name, sizeof(name));
+		r = rp.v[i]->text ?
+			    sfs_write_atomic(ps->statefd, name, rp.v[i]->text,
+					     strlen(rp.v[i]->text), 0600,
+					     (uid_t)-1, (gid_t)-1, SFS_DATASYNC) :
+			    sfs_unlink(ps->statefd, name);
+	}
+	if (r == 0 && rp.n && fsync(ps->statefd) < 0)
+		r = -errno;
+	if (r == 0 && journal_size(ps->jl) > 0)
+		r = journal_truncate(ps->jl);
+	if (r == 0 && rp.n)
+		log_info("pod journal: %zu records brought up to date", rp.n);
+	for (size_t i = 0; i < rp.n; i++) {
+		free(rp.v[i]->text);
+		free(rp.v[i]);
+	}
+	free(rp.v);
+	strmap_done(&rp.by_uid);
+	return r;
+}
+
 struct podstore *podstore_open(const char *data_root, const char *state_dir,
 			       char *err, size_t errlen)
 {
@@ -696,11 +872,31 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 	pthread_cond_init(&ps->cond, NULL);
 	for (size_t i = 0; i < STRIPES; i++)
 		pthread_mutex_init(&ps->stripe[i], NULL);
+	{
+		pthread_rwlockattr_t a;
+
+		/* a compaction waits for the writes under way, not for
+		 * every write that comes after it */
+		pthread_rwlockattr_init(&a);
+		pthread_rwlockattr_setkind_np(
+			&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&ps->jlock, &a);
+		pthread_rwlockattr_destroy(&a);
+		ps->jlock_init = true;
+	}
 	strmap_init(&ps->by_uid);
 	strmap_init(&ps->removing);
 	ps->statefd = open_state(state_dir, err, errlen);
 	if (ps->statefd < 0)
 		goto fail;
+	r = journal_open(ps->statefd, JOURNAL_NAME, &ps->jl);
+	if (r == 0)
+		r = replay_journal(ps);
+	if (r < 0) {
+		snprintf(err, errlen, "StateDirectory '%s': the pod journal: %s",
+			 state_dir, strerror(-r));
+		goto fail;
+	}
 	r = fs_mkdir_p(data_root, 0755);
 	if (r < 0) {
 		snprintf(err, errlen, "DataRootFolder '%s': %s", data_root,
@@ -731,6 +927,9 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 		if (de->d_name[0] != '.' && n > 5 &&
 		    strcmp(de->d_name + n - 5, ".json") == 0)
 			load_record(ps, de->d_name);
+		/* a write that stopped before its rename (sfs_write_atomic) */
+		else if (strncmp(de->d_name, ".ilk-tmp-", 9) == 0)
+			(void)unlinkat(ps->statefd, de->d_name, 0);
 	}
 	closedir(d);
 	rootfd = sfs_open_trusted_dir(data_root);
@@ -782,6 +981,9 @@ void podstore_close(struct podstore *ps)
 		pthread_mutex_unlock(&ps->lock);
 		pthread_join(ps->remover, NULL);
 	}
+	/* a clean stop leaves the record files durable, the journal empty */
+	if (ps->jl && ps->statefd >= 0)
+		compact(ps, 0);
 	while (ps->queue) {
 		struct removal *rm = ps->queue;
 
@@ -801,6 +1003,9 @@ void podstore_close(struct podstore *ps)
 	free(ps->root);
 	for (size_t i = 0; i < STRIPES; i++)
 		pthread_mutex_destroy(&ps->stripe[i]);
+	journal_close(ps->jl);
+	if (ps->jlock_init)
+		pthread_rwlock_destroy(&ps->jlock);
 	pthread_cond_destroy(&ps->cond);
 	pthread_mutex_destroy(&ps->lock);
 	free(ps);
@@ -844,8 +1049,9 @@ static int persist_current(struct podstore *ps, const char *uid)
 
 int podstore_put(struct podstore *ps, const struct pod_record *rec)
 {
-	struct pod_record *heap = calloc(1, sizeof(*heap));
+	struct pod_record *heap = calloc(1, sizeof(*heap)), *old;
 	pthread_mutex_t *st = stripe_of(ps, rec->uid);
+	struct upstream_seen seen = {0};
 	int r;
 
 	if (!heap || pod_record_copy(heap, rec) < 0) {
@@ -853,6 +1059,15 @@ int podstore_put(struct podstore *ps, const struct pod_record *rec)
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(st);
+	pthread_mutex_lock(&ps->lock);
+	old = find(ps, rec->uid);
+	if (old) {
+		seen.known = true;
+		snprintf(seen.namespace, sizeof(seen.namespace), "%s",
+			 old->namespace);
+		snprintf(seen.job_id, sizeof(seen.job_id), "%s", old->job_id);
+	}
+	pthread_mutex_unlock(&ps->lock);
 	r = write_record(ps, heap, false);
 	if (r == 0) {
 		pthread_mutex_lock(&ps->lock);
@@ -865,7 +1080,7 @@ int podstore_put(struct podstore *ps, const struct pod_record *rec)
 		free(heap);
 		return r;
 	}
-	write_upstream_files(rec);
+	write_upstream_files(rec, &seen);
 	return 0;
 }
 
@@ -909,18 +1124,22 @@ bool podstore_removing(struct podstore *ps, const char *uid)
 int podstore_mark_deleting(struct podstore *ps, const char *uid)
 {
 	struct pod_record *rec;
+	bool changed = false;
 	int r = -ENOENT;
 
 	pthread_mutex_lock(&ps->lock);
 	rec = find(ps, uid);
 	if (rec) {
-		if (!rec->deleting)
+		if (!rec->deleting) {
 			rec->deleted_at = time(NULL);
+			changed = true;
+		}
 		rec->deleting = true;
 		r = 0;
 	}
 	pthread_mutex_unlock(&ps->lock);
-	return r < 0 ? r : persist_current(ps, uid);
+	/* written once: a repeated delete changes nothing */
+	return changed ? persist_current(ps, uid) : r;
 }
 
 /* Is info about uid's job ("<prefix>=<uid>", the sidecar's tag)? */

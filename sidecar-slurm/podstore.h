@@ -3,7 +3,13 @@
  * table keyed by pod UID, persisted as one record per pod in the
  * root-owned StateDirectory (<StateDirectory>/pods/<uid>.json), which no
  * tenant can write, so a restart loses nothing and trusts nothing a tenant
- * wrote.  The pod's folder (<DataRootFolder>/<folder>, see podstore_dir)
+ * wrote.  Every change of a record goes first to a write-ahead log
+ * (<StateDirectory>/pods/.journal, journal.c: durable when the call
+ * returns, one fdatasync shared by concurrent changes), then to its record
+ * file without fsync; podstore_open brings the files up to the journal
+ * (a crash may have lost a file write, never a journal entry) and empties
+ * it, and so does a compaction (one syncfs) once it passes 4 MB, and
+ * podstore_close.  The pod's folder (<DataRootFolder>/<folder>, see podstore_dir)
  * gets upstream's JobID.jid, PodUID.uid and PodNamespace.ns as copies for
  * operators; they are never read back.
  *
@@ -88,8 +94,8 @@ bool podstore_removing(struct podstore *ps, const char *uid);
 
 /*
  * Persist rec (its record, durably; the upstream files in its folder when
- * that exists) and insert or replace it in the table.  Returns 0 or a
- * negative errno.
+ * that exists, without fsync and only those whose text changed) and insert
+ * or replace it in the table.  Returns 0 or a negative errno.
  */
 int podstore_put(struct podstore *ps, const struct pod_record *rec);
 

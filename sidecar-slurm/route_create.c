@@ -55,6 +55,12 @@ static int write_file(const char *dir, const char *name, const struct buf *b,
 /*
  * Write the env files, the volumes and the job script into the pod's
  * folder.  -EINVAL (err set): the pod is at fault; see volumes_prepare.
+ * Without fsync (fs_write_atomic): the submit sends the script itself, not
+ * job.slurm, and the job reads the rest after the submit, from the page
+ * cache; a create that stops before its submit leaves a record without a
+ * job, which start-up drops with the folder (reconcile.c), and the VK's
+ * retry starts over in a fresh folder (do_create), so no half-written
+ * file of an earlier try is ever used.
  */
 static int write_pod_files(struct sidecar *sc,
 			   const struct wire_retrieved_pod_data *rpd,

@@ -229,6 +229,9 @@ pod_bodies() {
 # the gateway's status table batching, from its debug log
 refreshed_all() { grep -q "refresh: $N_PODS pods in" "$GW_DIR/gateway.log"; }
 no_jobs() { [[ -z $(squeue -h -t PD,R,CG,CF -o %i 2>/dev/null) ]]; }
+# no pod record left: the deletes before are done in the sidecar too (their
+# final states and removals are not counted as a create's fsyncs)
+no_records() { ! compgen -G "${SC_STATE:-$SC_DATA.state}/pods/*.json" >/dev/null; }
 
 if [[ -n ${BENCH_SCALE:-} ]]; then
 	scontrol create PartitionName=held Nodes=ALL State=DOWN MaxTime=INFINITE \
@@ -386,6 +389,7 @@ echo "== fsync-type calls in the sidecar per create: $N_CREATE creates at 32 in 
 echo "   under strace -f -c (slow: its times are not the ones above)"
 if command -v strace >/dev/null; then
 	pod_bodies crs "$N_CREATE" held '["sleep","60"]'
+	wait_for 30 no_records || echo "bench: pod records still there before strace" >&2
 	strace -f -c -o "$T/strace.txt" -e trace=fsync,fdatasync,syncfs,sync_file_range,msync \
 		-p "$SC_PID" 2>"$T/logs/strace.err" &
 	strace_pid=$!

@@ -15,8 +15,9 @@ UNIT_DEPS_test_probes    := sidecar-slurm/probes.c sidecar-slurm/jobscript.c \
                             sidecar-slurm/tunnels.c \
                             common/buf.c common/text.c common/log.c \
                             proto/wire.c common/fsutil.c common/safefs.c
-UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c common/fsutil.c common/safefs.c common/strmap.c \
+UNIT_DEPS_test_podstore  := sidecar-slurm/podstore.c sidecar-slurm/journal.c common/fsutil.c common/safefs.c common/strmap.c \
                             common/log.c common/text.c
+UNIT_DEPS_test_journal   := sidecar-slurm/journal.c common/fsutil.c common/safefs.c
 UNIT_DEPS_test_poller    := sidecar-slurm/poller.c common/strmap.c common/log.c
 UNIT_DEPS_test_logs_tail := sidecar-slurm/logs.c common/fsutil.c common/safefs.c common/buf.c \
                             proto/wire.c
