@@ -327,6 +327,39 @@ static CURLcode setup(CURL *h, const struct ilctl_opts *o,
 	return rc;
 }
 
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return size * n;
+}
+
+/* Does the server at https URL answer plain HTTP on that port?  (OpenSSL
+ * 3.2 and later report a plain HTTP server's reply to our ClientHello as
+ * an unexpected EOF, not as a wrong version number.) */
+static bool answers_plain_http(const char *url)
+{
+	char plain[2048];
+	long code = 0;
+	CURL *c;
+
+	if (snprintf(plain, sizeof(plain), "http://%s", url + 8) >=
+	    (int)sizeof(plain))
+		return false;
+	c = curl_easy_init();
+	if (!c)
+		return false;
+	curl_easy_setopt(c, CURLOPT_URL, plain);
+	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	return code > 0;
+}
+
 /* A sentence that explains a TLS failure in the user's terms, or "". */
 static const char *tls_hint(const struct ilctl_opts *o, CURLcode rc,
 			    const char *errbuf, const char *url)
@@ -336,7 +369,8 @@ static const char *tls_hint(const struct ilctl_opts *o, CURLcode rc,
 	if (!https)
 		return "";
 	if (strstr(errbuf, "wrong version number") ||
-	    strstr(errbuf, "packet length too long"))
+	    strstr(errbuf, "packet length too long") ||
+	    (strstr(errbuf, "unexpected eof") && answers_plain_http(url)))
 		return " (the server does not speak TLS on this port: is it "
 		       "http://?)";
 	if (rc == CURLE_PEER_FAILED_VERIFICATION) {
