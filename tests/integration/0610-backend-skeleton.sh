@@ -59,7 +59,7 @@ wait_for 20 logged
 check_eq "as the tenant" "$(id -u nobody)" "$(ilctl logs who | head -n 1)"
 check "delete answers 200" ilctl delete who
 gone() { ! pgrep -f 'skel-sleeper-' >/dev/null; }
-# terminate (the script's own stop), cancel after the 2 s grace (SIGTERM
-# to the session), SIGKILL to what is left 10 s later
+# no terminate op: cancelled at once (SIGTERM to the session), SIGKILL to
+# what is left 10 s later
 check "its processes are gone" wait_for 60 gone
 t_done
