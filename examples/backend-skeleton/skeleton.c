@@ -13,7 +13,9 @@
  *              runs in a session of its own; its containers run in process
  *              groups of their own inside it), SIGKILL to what is left of
  *              the session 10 s later (checked by poll)
- *   terminate  SIGTERM to the job script alone
+ *   terminate  left NULL: the host then cancels a deleted pod's job at once
+ *              (a real backend sends SIGTERM to the job script alone, so
+ *              that it runs the pod's preStop hooks; see plugin.h)
  *   ping       the machine's CPUs and memory
  */
 #include <interlink/plugin.h>
@@ -304,8 +306,8 @@ static int sk_query(void *state, const char *job_id, struct ilk_job_info *ret,
 	return rc;
 }
 
-static int signal_job(void *state, const char *job_id, int cancel, char *err,
-		      size_t errlen)
+static int sk_cancel(void *state, const char *job_id, char *err,
+		     size_t errlen)
 {
 	struct skel *s = state;
 	struct job *j;
@@ -318,32 +320,14 @@ static int signal_job(void *state, const char *job_id, int cancel, char *err,
 		rc = ILK_ERR_NOT_FOUND;
 	} else if (!j->done) {
 		reap(j);
-		/* terminate: the script alone, its trap stops the containers
-		 * in order; cancel: the whole session */
-		if (cancel)
-			kill_session(j->pid, SIGTERM);
-		else if (kill(j->pid, SIGTERM) < 0 && errno != ESRCH) {
-			say(err, errlen, "kill: %s", strerror(errno));
-			rc = ILK_ERR_INTERNAL;
-		}
-		if (cancel && !j->cancel_at)
+		kill_session(j->pid, SIGTERM);
+		if (!j->cancel_at)
 			j->cancel_at = time(NULL);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
 
-static int sk_cancel(void *state, const char *job_id, char *err,
-		     size_t errlen)
-{
-	return signal_job(state, job_id, 1, err, errlen);
-}
-
-static int sk_terminate(void *state, const char *job_id, char *err,
-			size_t errlen)
-{
-	return signal_job(state, job_id, 0, err, errlen);
-}
 
 static int sk_ping(void *state, struct ilk_capacity *ret, char *err,
 		   size_t errlen)
@@ -367,7 +351,7 @@ static const struct ilk_backend_ops ops = {
 	ILK_PLUGIN_ABI_MAJOR, ILK_PLUGIN_ABI_MINOR,
 	sizeof(struct ilk_backend_ops), "backend/skeleton", 0,
 	sk_init, sk_fini, sk_submit, sk_cancel, sk_poll, sk_query, sk_ping,
-	sk_terminate,
+	NULL, /* terminate */
 };
 
 ILK_PLUGIN_EXPORT const struct ilk_backend_ops *
