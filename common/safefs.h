@@ -102,6 +102,19 @@ int sfs_unlink(int dirfd, const char *rel);
  */
 int sfs_rm_tree(int dirfd, const char *name);
 
+/* sfs_rm_tree_budget flags */
+#define SFS_RM_LOCK 0x1u /* each folder is made this process's, 0700, first */
+
+/*
+ * sfs_rm_tree, but at most *budget entries (each counted, decremented)
+ * before -EAGAIN: call again to go on.  SFS_RM_LOCK: every folder is
+ * fchown'ed to this process's user and fchmod'ed 0700 before it is emptied,
+ * so its former owner cannot refill it meanwhile (a tenant's endless tree).
+ * budget NULL: no limit.
+ */
+int sfs_rm_tree_budget(int dirfd, const char *name, unsigned flags,
+		       long *budget);
+
 /*
  * chown everything below the folder dirfd, deepest first, and the folder
  * itself last: until that last fchown nobody else can change the tree.

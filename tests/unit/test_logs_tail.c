@@ -114,6 +114,7 @@ static void append_log(const struct fixture *f, const char *data)
 
 static int freed;
 static void *freed_ctx;
+static atomic_int watches; /* the follows' inotify instances */
 
 static void free_ctx(void *ctx)
 {
@@ -144,8 +145,8 @@ static void start(const struct fixture *f, int64_t tail, int64_t bytes,
 	o.follow = follow;
 	memset(&last, 0, sizeof(last));
 	freed = 0;
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, alive,
-				    &freed, free_ctx),
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches,
+				    alive, &freed, free_ctx),
 			 0);
 	assert_int_equal(last.replies, 1);
 	assert_int_equal(last.code, 200);
@@ -496,7 +497,7 @@ static void test_errors(void **state)
 	assert_int_equal(symlink(target, f->out), 0);
 	memset(&last, 0, sizeof(last));
 	freed = 0;
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL,
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches, NULL,
 				    &freed, free_ctx),
 			 0);
 	assert_int_equal(last.replies, 1);
@@ -512,7 +513,7 @@ static void test_errors(void **state)
 	assert_int_equal(mkdir(f->out, 0755), 0);
 	memset(&last, 0, sizeof(last));
 	freed = 0;
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL,
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches, NULL,
 				    &freed, free_ctx),
 			 0);
 	assert_int_equal(last.code, 500);
@@ -520,7 +521,7 @@ static void test_errors(void **state)
 	assert_int_equal(mkfifo(f->out, 0600), 0);
 	memset(&last, 0, sizeof(last));
 	freed = 0;
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL,
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches, NULL,
 				    &freed, free_ctx),
 			 0);
 	assert_int_equal(last.code, 500);
@@ -531,7 +532,7 @@ static void test_errors(void **state)
 	assert_int_equal(rmdir(f->out), 0);
 	write_log(f, "x", 1);
 	memset(&last, 0, sizeof(last));
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL, NULL,
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches, NULL, NULL,
 				    NULL),
 			 0);
 	assert_int_equal(last.code, 200);
