@@ -241,6 +241,17 @@ int sfs_read_file(int dirfd, const char *rel, size_t max, char **ret,
 		r = -EFBIG;
 		goto out;
 	}
+	/* in someone else's folder, a hard link to a file of another user
+	 * than the folder's: not the folder's owner's to show */
+	if (st.st_nlink > 1) {
+		struct stat dst;
+
+		if (fstat(dirfd, &dst) < 0 ||
+		    (dst.st_uid != st.st_uid && dst.st_uid != geteuid())) {
+			r = -EPERM;
+			goto out;
+		}
+	}
 	cap = (size_t)st.st_size + 1;
 	for (;;) {
 		char *np;

@@ -70,7 +70,10 @@ int sfs_open_trusted_dir(const char *path);
 /*
  * Read the regular file rel below dirfd, at most max bytes, into a new
  * NUL-terminated buffer (*ret, caller frees; ret_len and st may be NULL;
- * st gets its fstat).  -EFBIG when larger, -EINVAL when not a regular file.
+ * st gets its fstat).  -EFBIG when larger, -EINVAL when not a regular file,
+ * -EPERM when it has more than one link and another owner than dirfd's
+ * folder, a folder not this process's user's (a tenant's hard link to
+ * someone else's file).
  */
 int sfs_read_file(int dirfd, const char *rel, size_t max, char **ret,
 		  size_t *ret_len, struct stat *st);
