@@ -179,6 +179,22 @@ int confcheck_socket_dir(const char *file, const char *key, const char *url,
 	if (slash == p)
 		return 0;
 	*slash = '\0';
+	if (stat(p, &st) < 0 && errno == ENOENT) {
+		/* the daemon makes the last folder (0755/0750) when its
+		 * parent is there */
+		char *up = strrchr(p, '/');
+		struct stat pst;
+
+		if (up && up != p) {
+			*up = '\0';
+			if (stat(p, &pst) == 0 && S_ISDIR(pst.st_mode))
+				return 0;
+			*up = '/';
+		} else if (up == p) {
+			return 0;
+		}
+		errno = ENOENT;
+	}
 	if (stat(p, &st) < 0)
 		FAIL("the socket's folder %s: %s%s", p, strerror(errno),
 		     errno == ENOENT ? " (the units make /run/interlink with "

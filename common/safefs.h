@@ -112,7 +112,8 @@ int sfs_rm_tree(int dirfd, const char *name);
  * sfs_rm_tree, but at most *budget entries (each counted, decremented)
  * before -EAGAIN: call again to go on.  SFS_RM_LOCK: every folder is
  * fchown'ed to this process's user and fchmod'ed 0700 before it is emptied,
- * so its former owner cannot refill it meanwhile (a tenant's endless tree).
+ * so its former owner cannot refill it meanwhile (a tenant's endless tree;
+ * best effort: a file system that refuses it is emptied all the same).
  * budget NULL: no limit.
  */
 int sfs_rm_tree_budget(int dirfd, const char *name, unsigned flags,

@@ -52,8 +52,8 @@ refused sidecar-slurm pair 'TLS.KeyFile: TLS.KeyFile is not the key of TLS.CertF
 sc file ''
 sed -i "s|^DataRootFolder:.*|DataRootFolder: \"$W/afile\"|" "$W/file.yaml"
 refused sidecar-slurm file "DataRootFolder: $W/afile exists and is not a folder" "sidecar: DataRootFolder is a file"
-sc sock "Socket: \"unix://$W/missing/sidecar.sock\""
-refused sidecar-slurm sock "Socket: the socket's folder $W/missing: No such file or directory" "sidecar: the socket's folder is missing"
+sc sock "Socket: \"unix://$W/missing/run/sidecar.sock\""
+refused sidecar-slurm sock "Socket: the socket's folder $W/missing/run: No such file or directory" "sidecar: the socket's folder and its parent are missing"
 sc ca ''
 sed -i "s|CACertFile: \"$P/ca.crt\"|CACertFile: \"$W/afile\"|" "$W/ca.yaml"
 refused sidecar-slurm ca "TLS.CACertFile: $W/afile holds no CA certificate" "sidecar: an empty CA file"

@@ -113,13 +113,16 @@ check "closed follows give their instances back" wait_for 30 all_closed
 # (a process with its cwd in the folder, creating folders and files as
 # fast as it can: without the remover's lock it outpaces the removal)
 rm -f "$W/stop-filling"
-as_tenant sh -c "cd '$d1' || exit 1; i=0; while [ ! -e '$W/stop-filling' ]; do mkdir -p d\$i/e 2>/dev/null; : > d\$i/e/f 2>/dev/null; : > g\$i 2>/dev/null; i=\$((i+1)); done" 2>/dev/null &
+: >"$W/filler.err" && chown "$T" "$W/filler.err"
+as_tenant sh -c "cd '$d1' || exit 1; i=0; while [ ! -e '$W/stop-filling' ]; do mkdir -p d\$i/e; : > g\$i; i=\$((i+1)); done" 2>>"$W/filler.err" &
 filler=$!
 wait_for 10 test -e "$d1/d100"
 sc POST /delete "$(meta "$u1" p1)" >/dev/null
 check "the folder is removed while its tenant keeps filling it" wait_for 60 folder_gone "$d1"
 : >"$W/stop-filling"
 wait "$filler" 2>/dev/null
+check_match "its tenant's writes into it were refused while it was emptied (locked)" \
+	"Permission denied" "$(cat "$W/filler.err")"
 check "nothing of it is left in DataRootFolder (the remover's trash included)" \
 	test -z "$(ls -A "$SC_DATA")"
 t_done
