@@ -164,7 +164,8 @@ int sfs_openat_how(int dirfd, const char *rel, int flags, mode_t mode,
 	if (!sfs_rel_ok(rel))
 		return -EINVAL;
 	/* O_TRUNC waits for the type check (a FIFO must not be touched) */
-	flags = (flags & ~O_TRUNC) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	flags = (flags & ~O_TRUNC) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
+		O_NOCTTY;
 	if (flags & O_DIRECTORY)
 		trunc = 0;
 	if (how != SFS_WALK)
@@ -239,6 +240,17 @@ int sfs_read_file(int dirfd, const char *rel, size_t max, char **ret,
 	if ((size_t)st.st_size > max) {
 		r = -EFBIG;
 		goto out;
+	}
+	/* in someone else's folder, a hard link to a file of another user
+	 * than the folder's: not the folder's owner's to show */
+	if (st.st_nlink > 1) {
+		struct stat dst;
+
+		if (fstat(dirfd, &dst) < 0 ||
+		    (dst.st_uid != st.st_uid && dst.st_uid != geteuid())) {
+			r = -EPERM;
+			goto out;
+		}
 	}
 	cap = (size_t)st.st_size + 1;
 	for (;;) {
@@ -460,14 +472,34 @@ static bool is_dot(const char *n)
 	return n[0] == '.' && (!n[1] || (n[1] == '.' && !n[2]));
 }
 
-static int rm_below(int dfd, dev_t dev, int depth);
+/* One removal: its file system, its budget, whether to lock folders. */
+struct rm_ctx {
+	dev_t dev;
+	long *budget; /* entries left; NULL: no limit */
+	unsigned flags;
+};
+
+static int rm_below(int dfd, struct rm_ctx *c, int depth);
+
+/* Spend one entry of the budget; false when it is used up. */
+static bool rm_spend(struct rm_ctx *c)
+{
+	if (!c->budget)
+		return true;
+	if (*c->budget <= 0)
+		return false;
+	(*c->budget)--;
+	return true;
+}
 
 /* Remove the entry name of dfd, whatever it is by now. */
-static int rm_entry(int dfd, const char *name, dev_t dev, int depth)
+static int rm_entry(int dfd, const char *name, struct rm_ctx *c, int depth)
 {
 	struct stat st;
 	int sub, r;
 
+	if (!rm_spend(c))
+		return -EAGAIN;
 	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
@@ -490,19 +522,31 @@ static int rm_entry(int dfd, const char *name, dev_t dev, int depth)
 		close(sub);
 		return r;
 	}
-	if (st.st_dev != dev) {
+	if (st.st_dev != c->dev) {
 		close(sub);
 		return -EXDEV; /* a mount point: leave it and what it holds */
 	}
-	r = rm_below(sub, dev, depth + 1);
+	/* ours alone from now on: its owner cannot fill it while we empty
+	 * it (it may still hold an fd or a cwd in it).  Best effort: where
+	 * the file system refuses (root_squash), the budget still bounds
+	 * each turn */
+	if (c->flags & SFS_RM_LOCK) {
+		if (st.st_uid != geteuid())
+			(void)fchown(sub, geteuid(), getegid());
+		if ((st.st_mode & 07777) != 0700)
+			(void)fchmod(sub, 0700);
+	}
+	r = rm_below(sub, c, depth + 1);
 	close(sub);
+	if (r == -EAGAIN)
+		return r;
 	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return r ? r : -errno;
 	return r;
 }
 
 /* Empty the folder dfd (a few passes: names may appear meanwhile). */
-static int rm_below(int dfd, dev_t dev, int depth)
+static int rm_below(int dfd, struct rm_ctx *c, int depth)
 {
 	int r = 0;
 
@@ -526,26 +570,38 @@ static int rm_below(int dfd, dev_t dev, int depth)
 			if (is_dot(de->d_name))
 				continue;
 			seen = true;
-			e = rm_entry(dfd, de->d_name, dev, depth);
+			e = rm_entry(dfd, de->d_name, c, depth);
+			if (e == -EAGAIN) {
+				r = e;
+				break;
+			}
 			if (e < 0 && r == 0)
 				r = e;
 		}
 		closedir(d);
-		if (!seen || r == -EXDEV || r == -ELOOP)
+		if (!seen || r == -EXDEV || r == -ELOOP || r == -EAGAIN)
 			break;
 	}
 	return r;
 }
 
-int sfs_rm_tree(int dirfd, const char *name)
+int sfs_rm_tree_budget(int dirfd, const char *name, unsigned flags,
+		       long *budget)
 {
+	struct rm_ctx c = {.budget = budget, .flags = flags};
 	struct stat st;
 
 	if (!name || !*name || strchr(name, '/') || is_dot(name))
 		return -EINVAL;
 	if (fstat(dirfd, &st) < 0)
 		return -errno;
-	return rm_entry(dirfd, name, st.st_dev, 0);
+	c.dev = st.st_dev;
+	return rm_entry(dirfd, name, &c, 0);
+}
+
+int sfs_rm_tree(int dirfd, const char *name)
+{
+	return sfs_rm_tree_budget(dirfd, name, 0, NULL);
 }
 
 static int chown_below(int dfd, uid_t uid, gid_t gid, int depth)

@@ -70,7 +70,10 @@ int sfs_open_trusted_dir(const char *path);
 /*
  * Read the regular file rel below dirfd, at most max bytes, into a new
  * NUL-terminated buffer (*ret, caller frees; ret_len and st may be NULL;
- * st gets its fstat).  -EFBIG when larger, -EINVAL when not a regular file.
+ * st gets its fstat).  -EFBIG when larger, -EINVAL when not a regular file,
+ * -EPERM when it has more than one link and another owner than dirfd's
+ * folder, a folder not this process's user's (a tenant's hard link to
+ * someone else's file).
  */
 int sfs_read_file(int dirfd, const char *rel, size_t max, char **ret,
 		  size_t *ret_len, struct stat *st);
@@ -103,6 +106,20 @@ int sfs_unlink(int dirfd, const char *rel);
  * entry is success.
  */
 int sfs_rm_tree(int dirfd, const char *name);
+
+/* sfs_rm_tree_budget flags */
+#define SFS_RM_LOCK 0x1u /* each folder is made this process's, 0700, first */
+
+/*
+ * sfs_rm_tree, but at most *budget entries (each counted, decremented)
+ * before -EAGAIN: call again to go on.  SFS_RM_LOCK: every folder is
+ * fchown'ed to this process's user and fchmod'ed 0700 before it is emptied,
+ * so its former owner cannot refill it meanwhile (a tenant's endless tree;
+ * best effort: a file system that refuses it is emptied all the same).
+ * budget NULL: no limit.
+ */
+int sfs_rm_tree_budget(int dirfd, const char *name, unsigned flags,
+		       long *budget);
 
 /*
  * chown everything below the folder dirfd, deepest first, and the folder

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "fsutil.h"
+#include "safefs.h"
 
 /*
  * A follow waits for the log to grow on inotify where the file system
@@ -24,15 +24,21 @@
  * another host, inotify hears nothing and the check is the only wake-up.
  */
 #define FOLLOW_POLL_MS 200
-#define TAIL_WINDOW (1u << 20) /* bytes read back per step to find lines */
+/* at most this much is read back to find the last lines: a tail of a
+ * huge (sparse) file with few newlines ends there, at a line start when
+ * there is one in it */
+#define TAIL_WINDOW (64u << 20)
 
 #define LINE_MAX_BYTES (1u << 20) /* longer lines are passed on in pieces */
 
 struct follow {
+	int dirfd;          /* the pod's folder; -1 until it exists */
 	int fd;             /* -1 until the log file exists */
 	int ino_fd;         /* inotify on fd; -1 none (yet), -2 not usable */
-	char out_path[PATH_MAX];
-	char status_path[PATH_MAX];
+	atomic_int *watches; /* inotify instances of all follows */
+	char dir_path[PATH_MAX];
+	char out_name[NAME_MAX + 1];
+	char status_name[NAME_MAX + 1];
 	off_t pos;          /* next byte to read */
 	int64_t remaining;  /* Bytes limit left, -1 = none */
 	bool final_read;    /* the container ended: drain, then stop */
@@ -52,15 +58,17 @@ struct follow {
 static off_t tail_offset(int fd, off_t size, int64_t n)
 {
 	char buf[8192];
-	off_t pos = size;
+	off_t pos = size, stop = size > (off_t)TAIL_WINDOW ?
+					  size - (off_t)TAIL_WINDOW : 0;
+	off_t earliest = -1; /* just after the first newline seen */
 	int64_t seen = 0;
 	bool first = true;
 
 	if (n <= 0)
 		return size;
-	while (pos > 0) {
-		size_t chunk = pos > (off_t)sizeof(buf) ? sizeof(buf)
-							: (size_t)pos;
+	while (pos > stop) {
+		size_t chunk = pos - stop > (off_t)sizeof(buf) ?
+				       sizeof(buf) : (size_t)(pos - stop);
 		ssize_t got;
 
 		pos -= (off_t)chunk;
@@ -76,34 +84,61 @@ static off_t tail_offset(int fd, off_t size, int64_t n)
 				continue;
 			}
 			first = false;
+			earliest = pos + i + 1;
 			if (++seen == n)
 				return pos + i + 1;
 		}
 		first = false;
 	}
+	if (stop > 0)
+		return earliest >= 0 ? earliest : stop;
 	return 0;
+}
+
+/*
+ * The pod's folder, opened once (its last component O_NOFOLLOW; the
+ * folders above are root's, podstore.c checks): every later open is
+ * relative to it, so no path of the tenant's is resolved again.
+ */
+static int open_dir(struct follow *f)
+{
+	if (f->dirfd >= 0)
+		return 0;
+	f->dirfd = sfs_open_trusted_dir(f->dir_path);
+	return f->dirfd < 0 ? f->dirfd : 0;
 }
 
 static int open_log(struct follow *f, int64_t tail)
 {
-	struct stat st;
+	struct stat st, dst;
+	int r = open_dir(f);
 
-	int fl;
-
-	/* the tenant's folder: never block on a FIFO, never read a device */
-	f->fd = open(f->out_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-		     O_NONBLOCK);
+	if (r < 0)
+		return r;
+	/* the tenant's folder: never block on a FIFO, never read a device,
+	 * never follow a symlink (safefs.c) */
+	f->fd = sfs_openat(f->dirfd, f->out_name, O_RDONLY, 0);
 	if (f->fd < 0)
-		return -errno;
-	if (fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (fl = fcntl(f->fd, F_GETFL)) < 0 ||
-	    fcntl(f->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		return f->fd;
+	/* a hard link to someone else's file is not this pod's log */
+	if (fstat(f->fd, &st) < 0 || fstat(f->dirfd, &dst) < 0 ||
+	    (st.st_nlink > 1 && st.st_uid != dst.st_uid)) {
 		close(f->fd);
 		f->fd = -1;
-		return -EINVAL;
+		return -EPERM;
 	}
 	f->pos = tail > 0 ? tail_offset(f->fd, st.st_size, tail) : 0;
 	return 0;
+}
+
+/* Has the container ended (its status file is there)? */
+static bool status_there(struct follow *f)
+{
+	struct stat st;
+
+	return open_dir(f) == 0 &&
+	       fstatat(f->dirfd, f->status_name, &st,
+		       AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static void sleep_ms(long ms)
@@ -154,10 +189,18 @@ static void watch_log(struct follow *f)
 	if (f->fd < 0 || f->ino_fd != -1)
 		return;
 	f->ino_fd = -2;
-	if (on_shared_fs(f->fd))
+	if (!f->watches || on_shared_fs(f->fd))
 		return;
+	/* inotify instances are per user (fs.inotify.max_user_instances,
+	 * often 128, root's shared with every root process of the node):
+	 * beyond LOGS_MAX_WATCHES follows the rest poll */
+	if (atomic_fetch_add(f->watches, 1) >= LOGS_MAX_WATCHES) {
+		atomic_fetch_sub(f->watches, 1);
+		return;
+	}
 	f->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (f->ino_fd < 0) { /* e.g. max_user_instances reached */
+		atomic_fetch_sub(f->watches, 1);
 		f->ino_fd = -2;
 		return;
 	}
@@ -166,6 +209,7 @@ static void watch_log(struct follow *f)
 			      IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB |
 				      IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
 		(void)close(f->ino_fd);
+		atomic_fetch_sub(f->watches, 1);
 		f->ino_fd = -2;
 	}
 }
@@ -292,7 +336,7 @@ static ssize_t follow_read(void *arg, char *out, size_t max)
 			return -1;
 		}
 		/* nothing new: has the container ended, or the pod gone? */
-		if (fs_exists(f->status_path) == 1 ||
+		if (status_there(f) ||
 		    (f->alive && !f->alive(f->ctx)))
 			f->final_read = true;
 		else
@@ -320,8 +364,12 @@ static void follow_free(void *arg)
 
 	if (f->fd >= 0)
 		close(f->fd);
-	if (f->ino_fd >= 0)
+	if (f->ino_fd >= 0) {
 		close(f->ino_fd);
+		atomic_fetch_sub(f->watches, 1);
+	}
+	if (f->dirfd >= 0)
+		close(f->dirfd);
 	buf_done(&f->line);
 	buf_done(&f->pending);
 	if (f->free_ctx)
@@ -329,11 +377,28 @@ static void follow_free(void *arg)
 	free(f);
 }
 
+/* Split path into its folder (dir, PATH_MAX) and last name (NAME_MAX). */
+static int split_path(const char *path, char *dir, char *name)
+{
+	const char *sl = strrchr(path, '/');
+	size_t n = sl ? (size_t)(sl - path) : 0;
+
+	if (!sl || n == 0 || n >= PATH_MAX || !sl[1] ||
+	    strlen(sl + 1) > NAME_MAX)
+		return -EINVAL;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	memcpy(name, sl + 1, strlen(sl + 1) + 1);
+	return 0;
+}
+
 int logs_reply(struct httpd_request *req, const char *out_path,
 	       const char *status_path, const struct wire_log_opts *opts,
-	       logs_alive_fn alive, void *ctx, void (*free_ctx)(void *))
+	       atomic_int *watches, logs_alive_fn alive, void *ctx,
+	       void (*free_ctx)(void *))
 {
 	struct follow *f = calloc(1, sizeof(*f));
+	char sdir[PATH_MAX];
 	int r;
 
 	if (!f) {
@@ -341,8 +406,10 @@ int logs_reply(struct httpd_request *req, const char *out_path,
 			free_ctx(ctx);
 		return httpd_reply_text(req, 503, "out of memory");
 	}
+	f->dirfd = -1;
 	f->fd = -1;
 	f->ino_fd = -1;
+	f->watches = watches;
 	f->alive = alive;
 	f->ctx = ctx;
 	f->free_ctx = free_ctx;
@@ -358,8 +425,14 @@ int logs_reply(struct httpd_request *req, const char *out_path,
 		f->has_since = true;
 		f->since_sec = (int64_t)time(NULL) - opts->since_seconds;
 	}
-	snprintf(f->out_path, sizeof(f->out_path), "%s", out_path);
-	snprintf(f->status_path, sizeof(f->status_path), "%s", status_path);
+	/* both in the pod's folder */
+	if (split_path(out_path, f->dir_path, f->out_name) < 0 ||
+	    split_path(status_path, sdir, f->status_name) < 0 ||
+	    strcmp(sdir, f->dir_path) != 0) {
+		follow_free(f);
+		return httpd_reply_text(req, 500, "cannot read the log: %s",
+					strerror(EINVAL));
+	}
 	r = open_log(f, opts->tail);
 	if (r < 0 && r != -ENOENT) {
 		follow_free(f);

@@ -28,11 +28,14 @@
 #define REMOVE_RETRIES 120 /* a folder still written to: once a second */
 #define JOURNAL_NAME ".journal" /* in <StateDirectory>/pods */
 #define JOURNAL_COMPACT (4u << 20) /* bytes: then the records are synced */
+#define REMOVE_BUDGET 10000 /* entries per turn: one huge tree stalls none */
+#define TRASH_PREFIX ".ilk-removing-" /* a folder handed to the remover */
 
-/* A folder to remove, then its record. */
+/* A folder to remove, then its record (when it has one). */
 struct removal {
-	char uid[65];
+	char uid[65]; /* the pod's UID, or the trash folder's name */
 	char dir[4096];
+	bool has_record;
 	int tries;
 	struct removal *next;
 };
@@ -40,6 +43,7 @@ struct removal {
 struct podstore {
 	pthread_mutex_t lock;
 	char *root;
+	int rootfd;  /* DataRootFolder */
 	int statefd; /* <StateDirectory>/pods */
 	struct pod_record **v; /* for listing */
 	size_t n, cap;
@@ -413,7 +417,7 @@ static struct pod_record *unlink_record(struct podstore *ps, const char *uid)
 
 /* Queue a removal (lock held). */
 static int queue_removal(struct podstore *ps, const char *uid,
-			 const char *dir)
+			 const char *dir, bool has_record)
 {
 	struct removal *rm;
 
@@ -424,6 +428,7 @@ static int queue_removal(struct podstore *ps, const char *uid,
 		return -ENOMEM;
 	snprintf(rm->uid, sizeof(rm->uid), "%s", uid);
 	snprintf(rm->dir, sizeof(rm->dir), "%s", dir);
+	rm->has_record = has_record;
 	if (strmap_put(&ps->removing, rm->uid, rm) < 0) {
 		free(rm);
 		return -ENOMEM;
@@ -434,15 +439,43 @@ static int queue_removal(struct podstore *ps, const char *uid,
 	return 0;
 }
 
-/* Remove one folder, then its record; false to try again later. */
-static bool remove_one(struct podstore *ps, struct removal *rm)
+/* Append rm to the queue's tail (lock held). */
+static void queue_tail(struct podstore *ps, struct removal *rm)
 {
-	char name[96];
-	int r = fs_rm_rf(rm->dir);
+	struct removal **p = &ps->queue;
 
+	while (*p)
+		p = &(*p)->next;
+	rm->next = NULL;
+	*p = rm;
+}
+
+enum removed { REMOVED, REMOVE_LATER, REMOVE_MORE };
+
+/*
+ * Remove one folder (REMOVE_BUDGET entries of it: REMOVE_MORE when there
+ * is more), then its record; REMOVE_LATER to try again later.  Every
+ * folder of the tree is made root's and 0700 before it is emptied, so the
+ * tenant cannot refill it behind the remover.
+ */
+static enum removed remove_one(struct podstore *ps, struct removal *rm)
+{
+	const char *leaf = strrchr(rm->dir, '/');
+	long budget = REMOVE_BUDGET;
+	char name[96];
+	int r;
+
+	leaf = leaf ? leaf + 1 : rm->dir;
+	r = sfs_rm_tree_budget(ps->rootfd, leaf, SFS_RM_LOCK, &budget);
+	if (r == -EAGAIN)
+		return REMOVE_MORE;
 	if (r < 0) {
 		log_debug("cannot remove '%s' yet: %s", rm->dir, strerror(-r));
-		return false;
+		return REMOVE_LATER;
+	}
+	if (!rm->has_record) {
+		log_debug("removed '%s'", rm->dir);
+		return REMOVED;
 	}
 	record_name(rm->uid, name, sizeof(name));
 	pthread_mutex_lock(stripe_of(ps, rm->uid));
@@ -467,7 +500,7 @@ static bool remove_one(struct podstore *ps, struct removal *rm)
 	if (r < 0)
 		log_warn_errno(r, "pod %s: cannot remove its record", rm->uid);
 	log_debug("pod %s: removed '%s'", rm->uid, rm->dir);
-	return true;
+	return REMOVED;
 }
 
 static void *remover_run(void *arg)
@@ -477,6 +510,7 @@ static void *remover_run(void *arg)
 	pthread_mutex_lock(&ps->lock);
 	for (;;) {
 		struct removal *batch, *again = NULL;
+		bool more = false;
 		struct timespec ts;
 
 		while (!ps->stop && !ps->queue)
@@ -488,17 +522,24 @@ static void *remover_run(void *arg)
 		pthread_mutex_unlock(&ps->lock);
 		while (batch) {
 			struct removal *rm = batch;
+			enum removed how;
 			bool done;
 
 			batch = rm->next;
-			done = remove_one(ps, rm);
-			if (!done && ++rm->tries >= REMOVE_RETRIES) {
+			how = remove_one(ps, rm);
+			done = how == REMOVED;
+			if (how == REMOVE_LATER &&
+			    ++rm->tries >= REMOVE_RETRIES) {
 				log_warn("cannot remove '%s'; trying again at "
 					 "the next start", rm->dir);
 				done = true; /* the record stays: next start */
 			}
 			pthread_mutex_lock(&ps->lock);
-			if (done) {
+			if (how == REMOVE_MORE) {
+				/* the others first, then the rest of it */
+				queue_tail(ps, rm);
+				more = true;
+			} else if (done) {
 				strmap_del(&ps->removing, rm->uid);
 				free(rm);
 			} else {
@@ -508,8 +549,15 @@ static void *remover_run(void *arg)
 			pthread_mutex_unlock(&ps->lock);
 		}
 		pthread_mutex_lock(&ps->lock);
-		if (!again)
+		if (!again || more) {
+			while (again) {
+				struct removal *rm = again;
+
+				again = rm->next;
+				queue_tail(ps, rm);
+			}
 			continue;
+		}
 		while (again) {
 			struct removal *rm = again;
 
@@ -583,7 +631,7 @@ static void load_record(struct podstore *ps, const char *name)
 	}
 	snprintf(r->dir, sizeof(r->dir), "%s/%s", ps->root, folder);
 	if (removing) {
-		(void)queue_removal(ps, r->uid, r->dir);
+		(void)queue_removal(ps, r->uid, r->dir, true);
 		goto out;
 	}
 	if (insert(ps, r) == 0) {
@@ -611,6 +659,39 @@ static bool looks_like_pod_folder(const char *entry)
 }
 
 /*
+ * Hand the folder entry of rootfd to the remover: renamed at once to a
+ * trash name (so the name is free again), removed in the background.
+ */
+static int discard_at(struct podstore *ps, int rootfd, const char *entry)
+{
+	char trash[64], dir[PATH_MAX];
+	int r;
+
+	memcpy(trash, TRASH_PREFIX, sizeof(TRASH_PREFIX));
+	r = sfs_random_hex(trash + sizeof(TRASH_PREFIX) - 1, 24);
+	if (r < 0)
+		return r;
+	if (renameat(rootfd, entry, rootfd, trash) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	snprintf(dir, sizeof(dir), "%s/%s", ps->root, trash);
+	pthread_mutex_lock(&ps->lock);
+	r = queue_removal(ps, trash, dir, false);
+	pthread_mutex_unlock(&ps->lock);
+	return r;
+}
+
+int podstore_discard(struct podstore *ps, const char *dir)
+{
+	size_t n = strlen(ps->root);
+
+	/* only a folder of DataRootFolder, by its name there */
+	if (strncmp(dir, ps->root, n) != 0 || dir[n] != '/' ||
+	    !dir[n + 1] || strchr(dir + n + 1, '/') || dir[n + 1] == '.')
+		return -EINVAL;
+	return discard_at(ps, ps->rootfd, dir + n + 1);
+}
+
+/*
  * A folder of DataRootFolder that no record claims: an old-layout pod
  * (pod.json inside: listed as legacy), a create that stopped before its
  * record was written (removed), or something else (left alone).
@@ -631,8 +712,8 @@ static void scan_folder(struct podstore *ps, int rootfd, const char *entry)
 		/* JobID.jid: upstream's plugin's folder, or someone's */
 		if (looks_like_pod_folder(entry) &&
 		    fstatat(dfd, "JobID.jid", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-		    errno == ENOENT && sfs_rm_tree(rootfd, entry) == 0)
-			log_notice("removed '%s/%s': a create that never got "
+		    errno == ENOENT && discard_at(ps, rootfd, entry) == 0)
+			log_notice("removing '%s/%s': a create that never got "
 				   "as far as its record", ps->root, entry);
 		goto out;
 	}
@@ -686,6 +767,62 @@ static bool claimed(struct podstore *ps, const char *entry)
 	return false;
 }
 
+/*
+ * Is the folder path, and every folder above it, root's or ours and
+ * writable by nobody else?  Above it a sticky folder others may write is
+ * fine (/tmp: nobody can rename what is not theirs there); the folder
+ * itself must be writable by nobody else at all (strict), sticky or not:
+ * a tenant could create there the names root is about to use.  0, or -1
+ * with err set ("<what> '<path>': ...").
+ */
+static int check_owners(const char *path, const char *what, bool strict,
+			char *err, size_t errlen)
+{
+	char real[PATH_MAX], *sl;
+	bool self = true;
+
+	if (!realpath(path, real)) {
+		snprintf(err, errlen, "%s '%s': %s", what, path,
+			 strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		struct stat st;
+
+		if (stat(real, &st) < 0) {
+			snprintf(err, errlen, "%s '%s': '%s': %s", what, path,
+				 real, strerror(errno));
+			return -1;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			snprintf(err, errlen, "%s '%s': '%s' is owned by uid "
+				 "%u, not root or this daemon's user (%u): "
+				 "its owner could replace what is in it",
+				 what, path, real, (unsigned)st.st_uid,
+				 (unsigned)geteuid());
+			return -1;
+		}
+		if ((st.st_mode & 022) &&
+		    ((self && strict) || !(st.st_mode & S_ISVTX))) {
+			snprintf(err, errlen, "%s '%s': '%s' is writable by "
+				 "group or others (mode %04o): a user could "
+				 "replace what is in it; make it 0755",
+				 what, path, real,
+				 (unsigned)(st.st_mode & 07777));
+			return -1;
+		}
+		self = false;
+		sl = strrchr(real, '/');
+		if (!sl || (sl == real && !real[1]))
+			break;
+		if (sl == real)
+			sl[1] = '\0';
+		else
+			*sl = '\0';
+	}
+	return 0;
+}
+
 /* The state tree: ours alone, or refused. */
 static int open_state(const char *state_dir, char *err, size_t errlen)
 {
@@ -706,14 +843,11 @@ static int open_state(const char *state_dir, char *err, size_t errlen)
 				 state_dir, strerror(-r));
 			return -1;
 		}
-		/* a folder others may rename things in is no safe parent */
-		if (stat(parent, &st) == 0 && (st.st_mode & 022) &&
-		    !(st.st_mode & S_ISVTX)) {
-			snprintf(err, errlen, "StateDirectory '%s': its parent "
-				 "'%s' is writable by group or others",
-				 state_dir, parent);
+		/* a folder others may rename things in is no safe
+		 * parent, nor one another user owns */
+		if (check_owners(parent, "StateDirectory", false, err,
+				 errlen) < 0)
 			return -1;
-		}
 	}
 	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "StateDirectory '%s': %s", state_dir,
@@ -867,7 +1001,7 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ps->statefd = -1;
+	ps->statefd = ps->rootfd = -1;
 	pthread_mutex_init(&ps->lock, NULL);
 	pthread_cond_init(&ps->cond, NULL);
 	for (size_t i = 0; i < STRIPES; i++)
@@ -903,13 +1037,15 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 			 strerror(-r));
 		goto fail;
 	}
-	{
-		struct stat st;
-
-		if (stat(data_root, &st) == 0 && (st.st_mode & 022))
-			log_warn("DataRootFolder '%s' is writable by group or "
-				 "others: a tenant could replace pod folders "
-				 "there; make it 0755 (root's)", data_root);
+	/* a tenant who can rename the pod folders there could plant a
+	 * symlink where root writes a job's files next */
+	if (check_owners(data_root, "DataRootFolder", true, err, errlen) < 0)
+		goto fail;
+	ps->rootfd = sfs_open_trusted_dir(data_root);
+	if (ps->rootfd < 0) {
+		snprintf(err, errlen, "DataRootFolder '%s': %s", data_root,
+			 strerror(-ps->rootfd));
+		goto fail;
 	}
 	/* the records first: they say which folders are whose */
 	r = dup(ps->statefd);
@@ -932,11 +1068,11 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 			(void)unlinkat(ps->statefd, de->d_name, 0);
 	}
 	closedir(d);
-	rootfd = sfs_open_trusted_dir(data_root);
+	rootfd = dup(ps->rootfd);
 	d = rootfd >= 0 ? fdopendir(rootfd) : NULL;
 	if (!d) {
 		snprintf(err, errlen, "DataRootFolder '%s': %s", data_root,
-			 strerror(rootfd < 0 ? -rootfd : errno));
+			 strerror(errno));
 		if (rootfd >= 0)
 			close(rootfd);
 		goto fail;
@@ -945,6 +1081,16 @@ struct podstore *podstore_open(const char *data_root, const char *state_dir,
 		char planted[300];
 		struct stat st;
 
+		if (strncmp(de->d_name, TRASH_PREFIX,
+			    sizeof(TRASH_PREFIX) - 1) == 0) {
+			char dir[PATH_MAX];
+
+			/* handed to the remover before a restart */
+			snprintf(dir, sizeof(dir), "%s/%s", ps->root,
+				 de->d_name);
+			(void)queue_removal(ps, de->d_name, dir, false);
+			continue;
+		}
 		if (de->d_name[0] == '.')
 			continue;
 		if (!claimed(ps, de->d_name)) {
@@ -1000,6 +1146,8 @@ void podstore_close(struct podstore *ps)
 	strmap_done(&ps->removing);
 	if (ps->statefd >= 0)
 		close(ps->statefd);
+	if (ps->rootfd >= 0)
+		close(ps->rootfd);
 	free(ps->root);
 	for (size_t i = 0; i < STRIPES; i++)
 		pthread_mutex_destroy(&ps->stripe[i]);
@@ -1218,7 +1366,7 @@ int podstore_remove(struct podstore *ps, const char *uid)
 	if (rc < 0)
 		log_warn_errno(rc, "pod %s: cannot record its removal", uid);
 	pthread_mutex_lock(&ps->lock);
-	rc = queue_removal(ps, uid, r->dir);
+	rc = queue_removal(ps, uid, r->dir, true);
 	pthread_mutex_unlock(&ps->lock);
 	pthread_mutex_unlock(st);
 	pod_record_done(r);

@@ -62,13 +62,23 @@ struct pod_record {
 /*
  * Open the store: pod folders under data_root, records under state_dir
  * (created 0700 when missing; refused when it is not owned by this
- * process's user or is writable by group or others).  Loads every record,
+ * process's user or is writable by group or others).  DataRootFolder is
+ * refused when it, or a folder above it, is owned by anyone but root or
+ * this process's user, or when it is writable by group or others (sticky
+ * bit or not; above it, a sticky folder is fine).  Loads every record,
  * resumes pending folder removals, and lists old-layout records (see
  * podstore_take_legacy).
  */
 struct podstore *podstore_open(const char *data_root, const char *state_dir,
 			       char *err, size_t errlen);
 void podstore_close(struct podstore *ps);
+
+/*
+ * Hand the folder dir (<DataRootFolder>/<name>, no record of it) to the
+ * remover: renamed at once to a hidden trash name, so dir is free again,
+ * then removed in the background (and at the next start, if need be).
+ */
+int podstore_discard(struct podstore *ps, const char *dir);
 
 /*
  * The folder of a pod; writes into out (PATH_MAX).  Upstream's

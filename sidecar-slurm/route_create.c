@@ -331,7 +331,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 	 * the chown below; 0700: other users of the login node cannot read
 	 * its secrets, env or logs (a leftover of an earlier try goes first) */
 	if (r == 0 && lstat(rec.dir, &st) == 0 && S_ISDIR(st.st_mode))
-		r = fs_rm_rf(rec.dir);
+		r = podstore_discard(sc->store, rec.dir); /* in the background */
 	if (r == 0 && mkdir(rec.dir, 0700) < 0)
 		r = -errno;
 	/* the record first: a crash from here on leaves a record that
@@ -391,7 +391,7 @@ static int do_create(struct sidecar *sc, struct httpd_request *req,
 fail:
 	/* nothing of a failed create stays: record, folder, files */
 	if (podstore_remove(sc->store, rec.uid) == -ENOENT)
-		(void)fs_rm_rf(rec.dir);
+		(void)podstore_discard(sc->store, rec.dir);
 	buf_done(&script);
 	pod_record_done(&rec);
 	return rc;

@@ -119,7 +119,8 @@ int sidecar_route_logs(void *ctx, struct httpd_request *req)
 	}
 	alive->sc = sc;
 	snprintf(alive->uid, sizeof(alive->uid), "%s", ls.pod_uid);
-	rc = logs_reply(req, out, status, &ls.opts, pod_alive, alive, free);
+	rc = logs_reply(req, out, status, &ls.opts, &sc->log_watches,
+			pod_alive, alive, free);
 out:
 	wire_log_struct_done(&ls);
 	cJSON_Delete(j);

@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "probes.h"
+#include "safefs.h"
 #include "text.h"
 #include "wire.h"
 
@@ -24,17 +25,38 @@ static char *xstrdup_or(const char *s)
 	return strdup(s ? s : "");
 }
 
+/*
+ * Read the small file <dir>/<kind>-<name><ext> of a pod's folder: the
+ * folder opened without following a symlink, the file below it (safefs:
+ * no symlink, FIFO or device; no hard link to another user's file).
+ */
+static int read_pod_file(const char *dir, const char *kind, const char *name,
+			 const char *ext, char **data, struct stat *st)
+{
+	char file[NAME_MAX + 1];
+	int dfd, r;
+
+	if (snprintf(file, sizeof(file), "%s-%s%s", kind, name, ext) >=
+	    (int)sizeof(file))
+		return -ENAMETOOLONG;
+	dfd = sfs_open_trusted_dir(dir);
+	if (dfd < 0)
+		return dfd;
+	r = sfs_read_file(dfd, file, 64, data, NULL, st);
+	close(dfd);
+	return r;
+}
+
 /* Exit code in <dir>/<kind>-<name>.status, with its time; -ENOENT. */
 static int read_status_file(const char *dir, const char *kind,
 			    const char *name, int *ret_code, int64_t *ret_time)
 {
-	char path[PATH_MAX], *data = NULL;
+	char *data = NULL;
 	struct stat st;
 	int64_t v;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/%s-%s.status", dir, kind, name);
-	r = fs_read_file(path, 64, &data, NULL);
+	r = read_pod_file(dir, kind, name, ".status", &data, &st);
 	if (r < 0)
 		return r;
 	data[strcspn(data, "\n")] = '\0';
@@ -43,7 +65,7 @@ static int read_status_file(const char *dir, const char *kind,
 	if (r < 0)
 		return -EINVAL;
 	*ret_code = (int)v;
-	*ret_time = lstat(path, &st) == 0 ? (int64_t)st.st_mtime : time(NULL);
+	*ret_time = (int64_t)st.st_mtime;
 	return 0;
 }
 
@@ -51,11 +73,10 @@ static int read_status_file(const char *dir, const char *kind,
 static int64_t container_start(const char *dir, const char *kind,
 			       const char *name, int64_t fallback)
 {
-	char path[PATH_MAX], *data = NULL;
+	char *data = NULL;
 	int64_t v;
 
-	snprintf(path, sizeof(path), "%s/%s-%s.start", dir, kind, name);
-	if (fs_read_file(path, 64, &data, NULL) < 0)
+	if (read_pod_file(dir, kind, name, ".start", &data, NULL) < 0)
 		return fallback;
 	data[strcspn(data, "\n")] = '\0';
 	if (text_parse_i64(data, 1, INT64_MAX, &v) < 0)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "httpd.h"
@@ -32,6 +33,7 @@ struct sidecar {
 	struct jobscript_conf js;
 	size_t trim_mark; /* pods tracked at most since the last trim */
 	struct smetrics *metrics; /* smetrics.c */
+	atomic_int log_watches;   /* logs.c: follows on inotify */
 };
 
 /* The plugin API: /create, /status, /delete, /getLogs, plus /pods (the

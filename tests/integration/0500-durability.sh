@@ -87,7 +87,7 @@ check "the sidecar is still up" kill -0 "$SC_PID"
 # no job for the half-written pod
 small=$W/smalldata
 mkdir -p "$small"
-if mount -t tmpfs -o size=256k tmpfs "$small" 2>/dev/null; then
+if mount -t tmpfs -o size=256k,mode=0755 tmpfs "$small" 2>/dev/null; then
 	kill -TERM "$SC_PID"; wait "$SC_PID" 2>/dev/null
 	SC_DATA_ROOT=$small il_start_sidecar smallsc || exit 1
 	head -c 300000 /dev/zero >"$small/fill" 2>/dev/null

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,6 +115,7 @@ static void append_log(const struct fixture *f, const char *data)
 
 static int freed;
 static void *freed_ctx;
+static atomic_int watches; /* the follows' inotify instances */
 
 static void free_ctx(void *ctx)
 {
@@ -144,8 +146,8 @@ static void start(const struct fixture *f, int64_t tail, int64_t bytes,
 	o.follow = follow;
 	memset(&last, 0, sizeof(last));
 	freed = 0;
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, alive,
-				    &freed, free_ctx),
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches,
+				    alive, &freed, free_ctx),
 			 0);
 	assert_int_equal(last.replies, 1);
 	assert_int_equal(last.code, 200);
@@ -496,7 +498,7 @@ static void test_errors(void **state)
 	assert_int_equal(symlink(target, f->out), 0);
 	memset(&last, 0, sizeof(last));
 	freed = 0;
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL,
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches, NULL,
 				    &freed, free_ctx),
 			 0);
 	assert_int_equal(last.replies, 1);
@@ -512,7 +514,7 @@ static void test_errors(void **state)
 	assert_int_equal(mkdir(f->out, 0755), 0);
 	memset(&last, 0, sizeof(last));
 	freed = 0;
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL,
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches, NULL,
 				    &freed, free_ctx),
 			 0);
 	assert_int_equal(last.code, 500);
@@ -520,7 +522,7 @@ static void test_errors(void **state)
 	assert_int_equal(mkfifo(f->out, 0600), 0);
 	memset(&last, 0, sizeof(last));
 	freed = 0;
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL,
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches, NULL,
 				    &freed, free_ctx),
 			 0);
 	assert_int_equal(last.code, 500);
@@ -531,11 +533,108 @@ static void test_errors(void **state)
 	assert_int_equal(rmdir(f->out), 0);
 	write_log(f, "x", 1);
 	memset(&last, 0, sizeof(last));
-	assert_int_equal(logs_reply(&req, f->out, f->status, &o, NULL, NULL,
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches, NULL, NULL,
 				    NULL),
 			 0);
 	assert_int_equal(last.code, 200);
 	last.free_fn(last.ctx);
+}
+
+/*
+ * Follows beyond LOGS_MAX_WATCHES get no inotify instance (they poll):
+ * one tenant's many follows cannot use up the node's root instances.
+ */
+static void test_follow_watch_cap(void **state)
+{
+	struct fixture *f = *state;
+	char out[256];
+	ssize_t n;
+
+	write_log(f, "l1\n", 3);
+	alive_answer = true;
+	atomic_store(&watches, 0);
+	start(f, 0, 0, true);
+	n = last.fn(last.ctx, out, sizeof(out));
+	assert_int_equal(n, 3);
+	assert_int_equal(last.fn(last.ctx, out, sizeof(out)), 0);
+	assert_int_equal(atomic_load(&watches), 1); /* /tmp: a local fs */
+	finish();
+	assert_int_equal(atomic_load(&watches), 0);
+	/* at the cap: still followed (polled), no instance taken */
+	atomic_store(&watches, LOGS_MAX_WATCHES);
+	start(f, 0, 0, true);
+	assert_int_equal(last.fn(last.ctx, out, sizeof(out)), 3);
+	assert_int_equal(last.fn(last.ctx, out, sizeof(out)), 0);
+	assert_int_equal(atomic_load(&watches), LOGS_MAX_WATCHES);
+	append_log(f, "l2\n");
+	n = last.fn(last.ctx, out, sizeof(out));
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "l2\n", 3);
+	finish();
+	assert_int_equal(atomic_load(&watches), LOGS_MAX_WATCHES);
+	atomic_store(&watches, 0);
+}
+
+/*
+ * A Tail of a huge sparse file with no newline near its end reads back a
+ * bounded window, not the whole file (1 TiB here: unbounded, this never
+ * ends).
+ */
+static void test_tail_bounded(void **state)
+{
+	struct fixture *f = *state;
+	char want[16] = {0};
+	int fd;
+
+	fd = open(f->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	if (ftruncate(fd, (off_t)1 << 40) < 0) {
+		close(fd);
+		skip(); /* a file system without such large files */
+	}
+	assert_int_equal(pwrite(fd, "end\n", 4, ((off_t)1 << 40) - 4), 4);
+	/* one line of 1 TiB: it starts where the window starts */
+	reply_is(f, 2, 16, 16, want, 16);
+	/* "end" and a line longer than the window before it: the window's
+	 * whole lines only */
+	assert_int_equal(pwrite(fd, "\n", 1, ((off_t)1 << 40) - 5), 1);
+	assert_int_equal(close(fd), 0);
+	reply_is(f, 2, 0, 4096, "end\n", 4);
+	reply_is(f, 1, 0, 4096, "end\n", 4);
+}
+
+/* A log that is a hard link to another user's file is not served. */
+static void test_hard_link_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct httpd_request req;
+	struct wire_log_opts o;
+	char *target = NULL;
+
+	if (geteuid() != 0)
+		skip();
+	memset(&req, 0, sizeof(req));
+	memset(&o, 0, sizeof(o));
+	assert_true(asprintf(&target, "%s/../test_logs_tail_secret.%d",
+			     f->dir, (int)getpid()) > 0);
+	assert_int_equal(fs_write_atomic(target, "secret\n", 7, 0600), 0);
+	assert_int_equal(link(target, f->out), 0);
+	/* the pod folder is the tenant's (65534), the file root's */
+	assert_int_equal(chown(f->dir, 65534, 65534), 0);
+	memset(&last, 0, sizeof(last));
+	freed = 0;
+	assert_int_equal(logs_reply(&req, f->out, f->status, &o, &watches,
+				    NULL, &freed, free_ctx),
+			 0);
+	assert_int_equal(last.code, 500);
+	assert_null(last.fn);
+	/* its own file with two links is fine */
+	assert_int_equal(chown(target, 65534, 65534), 0);
+	start(f, 0, 0, false);
+	last.free_fn(last.ctx);
+	assert_int_equal(unlink(target), 0);
+	assert_int_equal(chown(f->dir, 0, 0), 0);
+	free(target);
 }
 
 int main(void)
@@ -552,6 +651,9 @@ int main(void)
 		T(test_follow_new_data),
 		T(test_follow_log_appears),
 		T(test_errors),
+		T(test_follow_watch_cap),
+		T(test_tail_bounded),
+		T(test_hard_link_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

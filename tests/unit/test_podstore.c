@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -743,6 +744,130 @@ static void test_folder_names(void **state)
 	assert_string_not_equal(d1, d3);
 }
 
+/*
+ * A DataRootFolder a tenant could rename things in, or one of another
+ * user (or below one), is refused at the start: a pod folder there could
+ * be swapped for a symlink to anywhere.  StateDirectory's parents too.
+ */
+static void test_open_checks_owners(void **state)
+{
+	struct fixture *f = *state;
+	char err[512] = "", *sub = NULL, *sub_root = NULL, *sub_state = NULL;
+
+	podstore_close(f->ps);
+	f->ps = NULL;
+	assert_int_equal(chmod(f->root, 0777), 0);
+	assert_null(podstore_open(f->root, f->state, err, sizeof(err)));
+	assert_non_null(strstr(err, "writable by group or others"));
+	/* the sticky bit does not make it safe: the names root is about
+	 * to make could be taken */
+	assert_int_equal(chmod(f->root, 01777), 0);
+	assert_null(podstore_open(f->root, f->state, err, sizeof(err)));
+	assert_non_null(strstr(err, "writable by group or others"));
+	assert_int_equal(chmod(f->root, 0775), 0);
+	assert_null(podstore_open(f->root, f->state, err, sizeof(err)));
+	assert_int_equal(chmod(f->root, 0755), 0);
+	/* a folder above it others may rename things in (no sticky bit) */
+	assert_true(asprintf(&sub, "%s/open", f->tmp) > 0);
+	assert_true(asprintf(&sub_root, "%s/open/data", f->tmp) > 0);
+	assert_true(asprintf(&sub_state, "%s/open/state", f->tmp) > 0);
+	assert_int_equal(fs_mkdir_p(sub_root, 0755), 0);
+	assert_int_equal(chmod(sub, 0777), 0);
+	assert_null(podstore_open(sub_root, f->state, err, sizeof(err)));
+	assert_non_null(strstr(err, "DataRootFolder"));
+	assert_non_null(strstr(err, "writable by group or others"));
+	assert_null(podstore_open(f->root, sub_state, err, sizeof(err)));
+	assert_non_null(strstr(err, "StateDirectory"));
+	/* sticky above is fine (/tmp) */
+	assert_int_equal(chmod(sub, 01777), 0);
+	f->ps = podstore_open(sub_root, f->state, err, sizeof(err));
+	assert_non_null(f->ps);
+	podstore_close(f->ps);
+	f->ps = NULL;
+	if (geteuid() == 0) {
+		/* owned by another user, itself or a folder above */
+		assert_int_equal(chmod(sub, 0755), 0);
+		assert_int_equal(chown(sub_root, 65534, 65534), 0);
+		assert_null(podstore_open(sub_root, f->state, err,
+					  sizeof(err)));
+		assert_non_null(strstr(err, "is owned by uid 65534"));
+		assert_int_equal(chown(sub_root, 0, 0), 0);
+		assert_int_equal(chown(sub, 65534, 65534), 0);
+		assert_null(podstore_open(sub_root, f->state, err,
+					  sizeof(err)));
+		assert_non_null(strstr(err, "is owned by uid 65534"));
+		assert_null(podstore_open(f->root, sub_state, err,
+					  sizeof(err)));
+		assert_non_null(strstr(err, "StateDirectory"));
+		assert_non_null(strstr(err, "is owned by uid 65534"));
+	}
+	reopen(f);
+	free(sub);
+	free(sub_root);
+	free(sub_state);
+}
+
+/*
+ * podstore_discard: the name is free at once (renamed), the folder goes
+ * in the background; one left over at a stop goes at the next start.
+ */
+static void test_discard(void **state)
+{
+	struct fixture *f = *state;
+	char *dir = NULL, *file = NULL, *trash = NULL;
+
+	assert_true(asprintf(&dir, "%s/ns1-%s", f->root, UID1) > 0);
+	assert_true(asprintf(&file, "%s/a/b/c", dir) > 0);
+	assert_int_equal(fs_mkdir_p(file, 0755), 0);
+	assert_int_equal(podstore_discard(f->ps, dir), 0);
+	assert_int_equal(fs_exists(dir), 0); /* at once */
+	assert_int_equal(mkdir(dir, 0700), 0); /* the name is free */
+	assert_int_equal(podstore_discard(f->ps, "/elsewhere/x"), -EINVAL);
+	assert_int_equal(podstore_discard(f->ps, f->root), -EINVAL);
+	/* a trash folder of an earlier run */
+	podstore_close(f->ps);
+	f->ps = NULL;
+	assert_true(asprintf(&trash, "%s/.ilk-removing-0123456789ab/x/y",
+			     f->root) > 0);
+	assert_int_equal(fs_mkdir_p(trash, 0755), 0);
+	*strstr(trash, "/x/y") = '\0';
+	reopen(f);
+	assert_true(gone_soon(trash));
+	assert_int_equal(podstore_discard(f->ps, dir), 0);
+	free(dir);
+	free(file);
+	free(trash);
+}
+
+/*
+ * A tree larger than one turn's budget is removed in turns (the others'
+ * in between), and whole in the end.
+ */
+static void test_remove_in_turns(void **state)
+{
+	struct fixture *f = *state;
+	char dir1[PATH_MAX], dir2[PATH_MAX], p[PATH_MAX + 32];
+
+	put_new(f, "ns1", UID1, "pod-a", "1");
+	put_new(f, "ns1", UID2, "pod-b", "2");
+	assert_int_equal(podstore_dir(f->ps, "ns1", UID1, dir1, sizeof(dir1)),
+			 0);
+	assert_int_equal(podstore_dir(f->ps, "ns1", UID2, dir2, sizeof(dir2)),
+			 0);
+	for (int i = 0; i < 25000; i++) {
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/f%d", dir1, i);
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	assert_int_equal(podstore_remove(f->ps, UID1), 0);
+	assert_int_equal(podstore_remove(f->ps, UID2), 0);
+	assert_true(gone_soon(dir2));
+	assert_true(gone_soon(dir1));
+}
+
 /* A removal pending at a stop is resumed at the next start. */
 static void test_removal_resumes(void **state)
 {
@@ -955,6 +1080,9 @@ int main(void)
 		T(test_copies_independent),
 		T(test_folder_names),
 		T(test_removal_resumes),
+		T(test_open_checks_owners),
+		T(test_discard),
+		T(test_remove_in_turns),
 		T(test_threads),
 		T(test_journal_repairs_lost_write),
 	};

@@ -277,6 +277,90 @@ static void test_rm_tree(void **state)
 	close(dfd);
 }
 
+/*
+ * A removal with a budget stops after that many entries (-EAGAIN) and goes
+ * on at the next call; with SFS_RM_LOCK each folder is made ours and 0700
+ * first, so its owner cannot refill it meanwhile.
+ */
+static void test_rm_tree_budget(void **state)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	long budget;
+	int dfd, r, calls = 0;
+
+	(void)state;
+	mkd("pod");
+	mkd("pod/sub");
+	for (int i = 0; i < 50; i++) {
+		snprintf(p, sizeof(p), "pod/sub/f%d", i);
+		mkfile(p, "x");
+	}
+	snprintf(p, sizeof(p), "%s/pod", base);
+	assert_int_equal(chmod(p, 01777), 0);
+	if (geteuid() == 0)
+		assert_int_equal(chown(p, 65534, 65534), 0);
+	dfd = open_base();
+	budget = 3;
+	assert_int_equal(sfs_rm_tree_budget(dfd, "pod", SFS_RM_LOCK, &budget),
+			 -EAGAIN);
+	assert_int_equal(budget, 0);
+	/* locked: ours, 0700 */
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_mode & 07777, 0700);
+	snprintf(p, sizeof(p), "%s/pod/sub", base);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	do {
+		budget = 10;
+		r = sfs_rm_tree_budget(dfd, "pod", SFS_RM_LOCK, &budget);
+		calls++;
+	} while (r == -EAGAIN && calls < 100);
+	assert_int_equal(r, 0);
+	assert_true(calls >= 5); /* 52 entries, 10 a call */
+	assert_false(exists("pod"));
+	close(dfd);
+}
+
+/* A hard link, in a tenant's folder, to a file of someone else's. */
+static void test_read_hard_link(void **state)
+{
+	char p[PATH_MAX], q[PATH_MAX], *data = NULL;
+	int dfd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	mkd("tenant");
+	mkfile("secret", "s");
+	mkfile("tenant/own", "o");
+	snprintf(p, sizeof(p), "%s/secret", base);
+	snprintf(q, sizeof(q), "%s/tenant/link", base);
+	assert_int_equal(link(p, q), 0);
+	snprintf(p, sizeof(p), "%s/tenant/own", base);
+	snprintf(q, sizeof(q), "%s/tenant/own2", base);
+	assert_int_equal(link(p, q), 0);
+	assert_int_equal(chown(p, 65534, 65534), 0);
+	snprintf(p, sizeof(p), "%s/tenant", base);
+	assert_int_equal(chown(p, 65534, 65534), 0);
+	dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	assert_int_equal(sfs_read_file(dfd, "link", 10, &data, NULL, NULL),
+			 -EPERM);
+	/* the tenant's own file with two links is fine */
+	assert_int_equal(sfs_read_file(dfd, "own2", 10, &data, NULL, NULL), 0);
+	assert_string_equal(data, "o");
+	free(data);
+	close(dfd);
+	/* in a folder of ours, a hard link is ours to read */
+	dfd = open_base();
+	assert_int_equal(sfs_read_file(dfd, "secret", 10, &data, NULL, NULL),
+			 0);
+	free(data);
+	close(dfd);
+}
+
 struct swapper {
 	char dir[PATH_MAX], tmp[PATH_MAX], victim[PATH_MAX];
 	volatile bool stop;
@@ -412,6 +496,10 @@ int main(void)
 			test_write_atomic_replaces_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mkdirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rm_tree_budget, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_hard_link, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rm_tree_race, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_dir, setup,
