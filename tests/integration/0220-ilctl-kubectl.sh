@@ -46,8 +46,9 @@ check_match "create over a saved pod is refused without --force" 'already exists
 out=$(ilctl create --force -f "$IL_SRC/examples/pods/hello.yaml" 2>&1)
 check_match "create --force deletes the old pod on the server, then creates" \
 	'pod/hello deleted \(--force\).*pod/hello created' "$(tr '\n' ' ' <<<"$out")"
-check "... so the sidecar no longer knows the old uid" \
-	bash -c '! curl -sS --unix-socket "$1" http://unix/pods | grep -q "$2"' _ "$SC_SOCK" "$old_uid"
+# (a deleted pod's record goes once its job has let go of the folder)
+forgotten() { ! curl -sS --unix-socket "$SC_SOCK" http://unix/pods | grep -q "$old_uid"; }
+check "... so the sidecar no longer knows the old uid (soon)" wait_for 60 forgotten
 check "the new hello ends" quiet ilctl wait hello --timeout 90
 jid=$(ilctl get pods -o json | jq -r '.items[0].metadata.annotations.JobID')
 
