@@ -531,8 +531,10 @@ static int rm_entry(int dfd, const char *name, struct rm_ctx *c, int depth)
 	 * the file system refuses (root_squash), the budget still bounds
 	 * each turn */
 	if (c->flags & SFS_RM_LOCK) {
-		if (st.st_uid != geteuid())
-			(void)fchown(sub, geteuid(), getegid());
+		if (st.st_uid != geteuid() &&
+		    fchown(sub, geteuid(), getegid()) < 0) {
+			/* best effort, see above */
+		}
 		if ((st.st_mode & 07777) != 0700)
 			(void)fchmod(sub, 0700);
 	}

@@ -373,7 +373,9 @@ static void *swap_loop(void *arg)
 
 	while (!s->stop) {
 		if (rename(s->dir, s->tmp) == 0) {
-			(void)symlink(s->victim, s->dir);
+			if (symlink(s->victim, s->dir) < 0) {
+				/* the walk may have taken the name: next round */
+			}
 			(void)unlink(s->dir);
 			(void)rename(s->tmp, s->dir);
 		}
