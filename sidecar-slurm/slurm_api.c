@@ -836,28 +836,6 @@ static void fill_info(const slurm_job_info_t *j, struct ilk_job_info *out)
 	}
 }
 
-int slurm_api_poll(ilk_job_visit_fn visit, void *ctx, char *err,
-		   size_t errlen)
-{
-	job_info_msg_t *msg = NULL;
-	struct ilk_job_info info;
-	uint32_t i;
-
-	if (slurm_load_jobs(0, &msg, SHOW_ALL) != SLURM_SUCCESS)
-		return fail_errno(slurm_get_errno(),
-				  "cannot read Slurm's job list", err, errlen);
-	if (!msg) {
-		set_err(err, errlen, "Slurm sent no job list");
-		return ILK_ERR_INTERNAL;
-	}
-	for (i = 0; i < msg->record_count; i++) {
-		fill_info(&msg->job_array[i], &info);
-		visit(ctx, &info);
-	}
-	slurm_free_job_info_msg(msg);
-	return ILK_OK;
-}
-
 int slurm_api_query(const char *job_id, struct ilk_job_info *ret, char *err,
 		    size_t errlen)
 {
@@ -1005,24 +983,6 @@ int slurm_api_local_auth(struct slurm_api_auth *ret, char *err,
 	return ILK_OK;
 }
 
-int slurm_api_controller(struct slurm_api_ctl *ret, char *err,
-			 size_t errlen)
-{
-	slurm_conf_t *conf = NULL;
-
-	if (slurm_load_ctl_conf(0, &conf) != SLURM_SUCCESS)
-		return fail_errno(slurm_get_errno(),
-				  "cannot read slurmctld's configuration", err,
-				  errlen);
-	if (!conf) {
-		set_err(err, errlen, "slurmctld sent no configuration");
-		return ILK_ERR_INTERNAL;
-	}
-	ret->max_jobs = conf->max_job_cnt;
-	slurm_free_ctl_conf(conf);
-	return ILK_OK;
-}
-
 /* The partition called name, or the default one when name is NULL. */
 static const partition_info_t *find_partition(const partition_info_msg_t *m,
 					      const char *name)
@@ -1132,71 +1092,6 @@ static void add_node(const node_info_t *n, struct ilk_capacity *cap)
 	if (n->real_memory > n->mem_spec_limit)
 		cap->memory_mb += n->real_memory - n->mem_spec_limit;
 	cap->gpus += gres_gpus(n->gres);
-}
-
-int slurm_api_capacity(const char *partition, struct ilk_capacity *ret,
-		       char *err, size_t errlen)
-{
-	partition_info_msg_t *parts = NULL;
-	node_info_msg_t *nodes = NULL;
-	const partition_info_t *part;
-	struct ilk_capacity cap;
-	uint32_t i;
-	int rc = ILK_OK;
-
-	memset(&cap, 0, sizeof(cap));
-	cap.struct_size = sizeof(cap);
-	if (slurm_load_partitions(0, &parts, SHOW_ALL) != SLURM_SUCCESS)
-		return fail_errno(slurm_get_errno(),
-				  "cannot read Slurm's partitions", err,
-				  errlen);
-	if (!parts) {
-		set_err(err, errlen, "Slurm sent no partition list");
-		return ILK_ERR_INTERNAL;
-	}
-	part = find_partition(parts, partition);
-	if (partition && !part) {
-		set_err(err, errlen, "Slurm partition '%.64s' does not exist",
-			partition);
-		rc = ILK_ERR_REJECTED;
-		goto out;
-	}
-	if (slurm_load_node(0, &nodes, SHOW_ALL) != SLURM_SUCCESS) {
-		rc = fail_errno(slurm_get_errno(), "cannot read Slurm's nodes",
-				err, errlen);
-		goto out;
-	}
-	if (!nodes) {
-		set_err(err, errlen, "Slurm sent no node list");
-		rc = ILK_ERR_INTERNAL;
-		goto out;
-	}
-	if (part && part->node_inx) {
-		/* pairs of first, last index into the node table, then -1 */
-		const int32_t *inx = part->node_inx;
-
-		for (i = 0; inx[i] >= 0 && inx[i + 1] >= 0; i += 2) {
-			int32_t k;
-
-			for (k = inx[i]; k <= inx[i + 1]; k++)
-				if ((uint32_t)k < nodes->record_count &&
-				    node_usable(&nodes->node_array[k]))
-					add_node(&nodes->node_array[k], &cap);
-		}
-	} else if (!part) {
-		for (i = 0; i < nodes->record_count; i++)
-			if (node_usable(&nodes->node_array[i]))
-				add_node(&nodes->node_array[i], &cap);
-	}
-	if (cap.gpus > 0)
-		copy_field(cap.gpu_type, sizeof(cap.gpu_type),
-			   "nvidia.com/gpu");
-	*ret = cap;
-out:
-	if (nodes)
-		slurm_free_node_info_msg(nodes);
-	slurm_free_partition_info_msg(parts);
-	return rc;
 }
 
 /* ---- answers kept between polls and pings ---------------------------- */

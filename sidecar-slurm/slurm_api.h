@@ -71,12 +71,6 @@
 
 #define SLURM_API_PATH_MAX 4096
 
-/* Facts from slurmctld's running configuration (slurm_api_controller). */
-struct slurm_api_ctl {
-	/* MaxJobCount: how many jobs slurmctld keeps at once; 0 unknown */
-	uint64_t max_jobs;
-};
-
 /* How this host's libslurm authenticates (slurm_api_local_auth). */
 struct slurm_api_auth {
 	/* AuthType, e.g. "auth/munge"; "" when the file does not say
@@ -208,19 +202,6 @@ int slurm_api_cancel(const char *job_id, char *err, size_t errlen);
 int slurm_api_terminate(const char *job_id, char *err, size_t errlen);
 
 /*
- * slurm_api_poll - report every job slurmctld knows, in one RPC.
- *
- * Loads all jobs of all users and partitions (SHOW_ALL) with a single
- * slurm_load_jobs() and calls visit(ctx, info) once per job, in slurmctld's
- * order.  info is borrowed for the duration of that callback only; the
- * whole job list stays in memory until the last visit returns, so keep
- * visit short.  Finished jobs are included until slurmctld purges them
- * (MinJobAge).
- */
-int slurm_api_poll(ilk_job_visit_fn visit, void *ctx, char *err,
-		   size_t errlen);
-
-/*
  * slurm_api_query - describe one job (one slurm_load_job() RPC; like
  * poll, it asks the local cluster only, not the federation).
  *
@@ -231,34 +212,6 @@ int slurm_api_poll(ilk_job_visit_fn visit, void *ctx, char *err,
  */
 int slurm_api_query(const char *job_id, struct ilk_job_info *ret, char *err,
 		    size_t errlen);
-
-/*
- * slurm_api_controller - ask slurmctld for its configuration (one RPC),
- * which doubles as a liveness check that also proves that authentication
- * works.  Fills *ret only on success.
- */
-int slurm_api_controller(struct slurm_api_ctl *ret, char *err,
-			 size_t errlen);
-
-/*
- * slurm_api_capacity - what a partition can run (two RPCs: partitions and
- * nodes).
- *
- * partition: the partition to count, borrowed; NULL means the default
- * partition, or every node when no partition is the default.  Counts the
- * nodes that can take new work: not DOWN, DRAIN(ED/ING), FAIL(ING),
- * FUTURE or with an invalid registration.  Fills ret->cpus (the nodes'
- * effective CPUs), ret->memory_mb (RealMemory minus MemSpecLimit) and,
- * when nodes have "gpu" GRES, ret->gpus and ret->gpu_type =
- * "nvidia.com/gpu".  ret->pods is left 0 (see slurm_api_controller) and
- * ret->struct_size is set to sizeof(*ret).  Totals, not free resources:
- * a busy cluster still reports its size, so Kubernetes keeps scheduling
- * pods that will queue.
- *
- * Returns ILK_ERR_REJECTED when the partition does not exist.
- */
-int slurm_api_capacity(const char *partition, struct ilk_capacity *ret,
-		       char *err, size_t errlen);
 
 /*
  * slurm_api_partition_exists - one RPC; ILK_OK when slurmctld has a
@@ -284,9 +237,10 @@ struct slurm_api_cache *slurm_api_cache_new(void);
 void slurm_api_cache_free(struct slurm_api_cache *c);
 
 /*
- * slurm_api_poll_since - as slurm_api_poll, with one RPC that carries
- * the time of the last job list; when slurmctld says nothing changed,
- * the kept jobs are visited again.  The time sent is one second before
+ * slurm_api_poll_since - report every job slurmctld knows (SHOW_ALL,
+ * visit(ctx, info) once per job, info borrowed for the callback), with one
+ * RPC that carries the time of the last job list; when slurmctld says
+ * nothing changed, the kept jobs are visited again.  The time sent is one second before
  * the one slurmctld stamped on its last list, so a change in that same
  * second is not missed (slurmctld compares whole seconds).
  */
@@ -294,10 +248,12 @@ int slurm_api_poll_since(struct slurm_api_cache *c, ilk_job_visit_fn visit,
 			 void *ctx, char *err, size_t errlen);
 
 /*
- * slurm_api_capacity_since - slurm_api_controller and slurm_api_capacity
- * in one (three RPCs, each answered "no change" by a controller whose
- * configuration, partitions and nodes did not change): fills ret as
- * slurm_api_capacity does and ret->pods with MaxJobCount (0 unknown).
+ * slurm_api_capacity_since - what a partition can run (NULL: the default
+ * one, or every node) and how many jobs slurmctld keeps, in three RPCs
+ * (configuration, partitions, nodes), each answered "no change" by a
+ * controller where nothing changed.  Counts usable nodes' CPUs, memory
+ * (RealMemory minus MemSpecLimit) and "gpu" GRES; ret->pods is MaxJobCount
+ * (0 unknown).  ILK_ERR_REJECTED when the partition does not exist.
  * A controller that answers but cannot tell its capacity still returns
  * ILK_OK with cpus, memory and gpus 0.
  */

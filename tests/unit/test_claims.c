@@ -71,7 +71,8 @@ static int setup(void **state)
 	assert_int_equal(symlink("/etc", p), 0);
 	snprintf(p, sizeof(p), "%s/ns1/data/esc", f->prefix);
 	assert_int_equal(symlink("/etc", p), 0);
-	mkdir(strcat(strcpy(p, f->base), "/outside"), 0777);
+	snprintf(p, sizeof(p), "%s/outside", f->base);
+	assert_int_equal(mkdir(p, 0777), 0);
 	f->prefixes[0] = f->prefix;
 	f->conf.claim_prefixes.v = f->prefixes;
 	f->conf.claim_prefixes.n = 1;
