@@ -76,7 +76,7 @@ COMMON_SRC := common/log.c common/buf.c common/fsutil.c common/safefs.c common/t
               common/strmap.c common/daemon.c common/memtrim.c \
               common/sdnotify.c common/confdiff.c common/procmetrics.c \
               common/confcheck.c common/confsuggest.c \
-              common/dialer.c
+              common/dialer.c common/connreaper.c
 PROTO_SRC  := proto/wire.c
 SIDECAR_SRC := sidecar-slurm/main.c sidecar-slurm/sconf.c \
                sidecar-slurm/routes.c sidecar-slurm/route_create.c \

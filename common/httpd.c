@@ -1,4 +1,5 @@
 /* common/httpd.c - see httpd.h */
+#include "connreaper.h"
 #include "httpd.h"
 
 #include <arpa/inet.h>
@@ -43,12 +44,15 @@ struct httpd {
 	unsigned idle_timeout_s;
 	unsigned max_connections;
 	unsigned handshake_timeout_s;
+	struct connreaper *reaper; /* our timeouts, not libmicrohttpd's */
 };
 
 #define MAX_PEER_NAMES 16
 #define CROWDED_IDLE_S 1u /* idle timeout when connections are scarce */
 #define MAX_REPLY_HEADERS 4
 #define DEFAULT_HANDSHAKE_S 5u
+/* a non-streaming answer must be sent within max(idle, this) seconds */
+#define MIN_SEND_S 60u
 #define LOG_PATH_MAX 256  /* bytes of a request path kept (and logged) */
 #define LOG_METHOD_MAX 24
 
@@ -56,7 +60,7 @@ struct httpd {
 struct conn_state {
 	bool checked;
 	bool verified;
-	bool had_request; /* the handshake timeout no longer applies */
+	struct connreaper_entry reap; /* its deadline (connreaper.h) */
 	char peer_name[256];             /* the CN, or "" */
 	char names[2048];                /* CN and SANs, NUL separated */
 	size_t name_off[MAX_PEER_NAMES];
@@ -68,7 +72,8 @@ struct req_state {
 	struct httpd_request req;
 	struct buf body;
 	struct MHD_Connection *conn;
-	struct conn_state *cs;
+	struct conn_state *cs;   /* set once the client is verified */
+	struct conn_state *cstate; /* the connection's state, always */
 	struct httpd *h;
 	struct timespec start;
 	unsigned code;
@@ -181,11 +186,17 @@ static void notify_connection(void *cls, struct MHD_Connection *conn,
 	struct httpd *h = cls;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = calloc(1, sizeof(struct conn_state));
-		/* until its first request: a short leash (half-open TLS) */
-		(void)MHD_set_connection_option(conn,
-						MHD_CONNECTION_OPTION_TIMEOUT,
-						h->handshake_timeout_s);
+		struct conn_state *cs = calloc(1, sizeof(*cs));
+		const union MHD_ConnectionInfo *fi;
+
+		*socket_context = cs;
+		/* until its first request: a short leash (half-open TLS; the
+		 * handshake's own bytes do not extend it) */
+		fi = MHD_get_connection_info(conn,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (cs && fi)
+			connreaper_add(h->reaper, &cs->reap, fi->connect_fd,
+				       h->handshake_timeout_s);
 		if (h->require_client_cert) {
 			const union MHD_ConnectionInfo *ci;
 
@@ -205,7 +216,12 @@ static void notify_connection(void *cls, struct MHD_Connection *conn,
 			}
 		}
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-		free(*socket_context);
+		struct conn_state *cs = *socket_context;
+
+		/* before libmicrohttpd closes the socket */
+		if (cs)
+			connreaper_remove(h->reaper, &cs->reap);
+		free(cs);
 		*socket_context = NULL;
 	}
 }
@@ -254,11 +270,10 @@ static void request_completed(void *cls, struct MHD_Connection *conn,
 
 	if (!rs)
 		return;
-	if (rs->streaming || crowded(h))
-		(void)MHD_set_connection_option(conn,
-						MHD_CONNECTION_OPTION_TIMEOUT,
-						crowded(h) ? CROWDED_IDLE_S :
-							     h->idle_timeout_s);
+	/* idle until the next request: shorter while crowded */
+	if (rs->cstate)
+		connreaper_set(h->reaper, &rs->cstate->reap,
+			       crowded(h) ? CROWDED_IDLE_S : h->idle_timeout_s);
 	text_sanitize(rs->req.session, sess, sizeof(sess));
 	ms = elapsed_ms(&rs->start);
 	if (rs->code)
@@ -289,16 +304,18 @@ static int queue(struct httpd_request *req, unsigned code,
 	for (size_t i = 0; i < rs->n_hdr; i++)
 		(void)MHD_add_response_header(resp, rs->hdr_name[i],
 					      rs->hdr_value[i]);
-	/*
-	 * While crowded, close the connection after this answer.  The
-	 * shorter idle timeout request_completed() sets is not enough: in
-	 * thread-per-connection mode libmicrohttpd 1.0 (Debian 13) ignores
-	 * MHD_CONNECTION_OPTION_TIMEOUT, so idle connections would stay for
-	 * the whole IdleTimeoutSeconds.
-	 */
+	/* While crowded, close the connection after this answer. */
 	if (!rs->streaming && crowded(rs->h))
 		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 					      "close");
+	/* a stream may stay quiet for as long as it likes (a followed
+	 * log); an answer must be taken within a bound */
+	if (rs->cstate)
+		connreaper_set(rs->h->reaper, &rs->cstate->reap,
+			       rs->streaming ? 0u :
+			       rs->h->idle_timeout_s > MIN_SEND_S ?
+					       rs->h->idle_timeout_s :
+					       MIN_SEND_S);
 	rs->code = code;
 	r = MHD_queue_response(rs->conn, code, resp);
 	MHD_destroy_response(resp);
@@ -429,13 +446,7 @@ int httpd_reply_stream(struct httpd_request *req, unsigned code,
 	if (content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					content_type);
-	/*
-	 * A followed log may stay quiet for longer than the idle timeout,
-	 * which libmicrohttpd would apply to the stream as well.
-	 */
-	if (MHD_set_connection_option(rs->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-				      0u) == MHD_YES)
-		rs->streaming = true;
+	rs->streaming = true; /* no deadline while it flows: queue() */
 	return queue(req, code, resp);
 }
 
@@ -548,12 +559,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn,
 		sanitize_bounded(url, rs->path, sizeof(rs->path));
 		rs->req.method = rs->method;
 		rs->req.path = rs->path;
-		if (cs && !cs->had_request) {
-			cs->had_request = true;
-			(void)MHD_set_connection_option(
-				conn, MHD_CONNECTION_OPTION_TIMEOUT,
-				h->idle_timeout_s);
-		}
+		/* the handshake deadline gives way to the idle one, which
+		 * each piece of the body renews (a slow upload) */
+		rs->cstate = cs;
+		if (cs)
+			connreaper_set(h->reaper, &cs->reap, h->idle_timeout_s);
 		sess = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						   "InterLink-Http-Session");
 		rs->req.session = sess ? sess : "-";
@@ -595,6 +605,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		if (rs->cstate)
+			connreaper_set(h->reaper, &rs->cstate->reap,
+				       h->idle_timeout_s);
 		if (!rs->req.body_too_large &&
 		    buf_append(&rs->body, upload_data, *upload_data_size) < 0)
 			rs->req.body_too_large = true;
@@ -604,6 +617,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn,
 	if (rs->dispatched)
 		return MHD_YES;
 	rs->dispatched = true;
+	/* no deadline while the handler works; queue() sets the next */
+	if (rs->cstate)
+		connreaper_set(h->reaper, &rs->cstate->reap, 0u);
 	return dispatch(h, rs);
 }
 
@@ -869,8 +885,10 @@ struct httpd *httpd_start(const struct httpd_conf *c,
 	}
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,
 					   h->listen_fd, NULL};
-	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-					   h->idle_timeout_s, NULL};
+	/* libmicrohttpd's own timeout stays off: connreaper keeps ours */
+	h->reaper = connreaper_new(h->name, err, errlen);
+	if (!h->reaper)
+		goto fail;
 	ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
 					   h->max_connections, NULL};
 	/* MHD tracks IPv4/IPv6 addresses only: not for a unix socket */
@@ -902,6 +920,7 @@ void httpd_stop(struct httpd *h)
 		return;
 	if (h->mhd)
 		MHD_stop_daemon(h->mhd);
+	connreaper_free(h->reaper); /* after: MHD closed every connection */
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
 	if (h->unix_path && h->mhd)

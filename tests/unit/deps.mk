@@ -37,7 +37,7 @@ UNIT_DEPS_test_gateway   := interlink-api/statustable.c interlink-api/podjson.c 
                             common/log.c common/memtrim.c proto/wire.c
 UNIT_DEPS_test_upstream  := interlink-api/upstream.c interlink-api/transform.c \
                             interlink-api/reverse.c common/dialer.c \
-                            common/httpd.c common/buf.c common/text.c \
+                            common/httpd.c common/connreaper.c common/buf.c common/text.c \
                             common/fsutil.c common/safefs.c common/log.c proto/wire.c
 UNIT_DEPS_test_slurm_api := sidecar-slurm/slurm_api.c
 # Libraries beyond $(LIBS) and cmocka
