@@ -50,7 +50,7 @@ extern "C" {
 #endif
 
 #define ILK_PLUGIN_ABI_MAJOR 1
-#define ILK_PLUGIN_ABI_MINOR 3
+#define ILK_PLUGIN_ABI_MINOR 4
 
 #define ILK_VERSION_MAJOR 0
 #define ILK_VERSION_MINOR 1
@@ -189,6 +189,12 @@ struct ilk_job_info {
 	 * host cancels, signals or adopts a job only when its tag and this
 	 * user are the pod's. */
 	int64_t user_id;
+	/* ABI 1.4: 1 while a job that is DONE may still have processes on
+	 * its nodes or be writing its output (Slurm: COMPLETING; from 23.02
+	 * on, slurmstepd even recreates a missing output folder then); 0
+	 * once it has let go, or when not known.  The host removes a
+	 * deleted pod's folder only once this is 0. */
+	int32_t settling;
 };
 
 /* Called by poll once per job; job is borrowed for the call only. */

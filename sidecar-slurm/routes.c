@@ -112,9 +112,12 @@ void sidecar_after_poll(void *ctx, struct poller *p)
 		    sidecar_cancel_job(sc, &v[i], err, sizeof(err)) == ILK_OK)
 			log_notice("pod %s: job %s of the deleted pod cancelled",
 				   v[i].uid, v[i].job_id);
-		/* a deleted pod's folder goes once its job has ended */
+		/* a deleted pod's folder goes once its job has ended and
+		 * let go of its nodes (a job still completing may write, or
+		 * recreate, its output there) */
 		if (v[i].deleting &&
-		    ((r == 0 && ji.phase == ILK_JOB_DONE) || r == -ENOENT)) {
+		    ((r == 0 && ji.phase == ILK_JOB_DONE && !ji.settling) ||
+		     r == -ENOENT)) {
 			log_info("pod %s: job %s ended, removing '%s'",
 				 v[i].uid, v[i].job_id, v[i].dir);
 			if (podstore_remove(sc->store, v[i].uid) == 0)

@@ -796,6 +796,7 @@ static void fill_info(const slurm_job_info_t *j, struct ilk_job_info *out)
 	out->exit_code = -1;
 	out->submit_time = (int64_t)j->submit_time;
 	out->user_id = (int64_t)j->user_id;
+	out->settling = (j->job_state & JOB_COMPLETING) ? 1 : 0;
 
 	switch (out->phase) {
 	case ILK_JOB_PENDING:

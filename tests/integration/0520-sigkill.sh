@@ -189,13 +189,6 @@ records_in_state() {
 }
 no_folders() { [[ -z $(ls -A "$SC_DATA") ]]; }
 
-# slurmd_at_least MAJOR MINOR: the installed Slurm is that release or newer
-slurmd_at_least() {
-	[[ $(slurmd -V 2>/dev/null) =~ ([0-9]+)\.([0-9]+) ]] || return 1
-	((10#${BASH_REMATCH[1]} > $1 || (10#${BASH_REMATCH[1]} == $1 && 10#${BASH_REMATCH[2]} >= $2)))
-}
-# t_todo DESC WHY: a failure that is known (TAP TODO: reported, not counted)
-t_todo() { T_N=$((T_N + 1)); echo "not ok $T_N - $1 # TODO $2"; }
 
 give_up() { t_fail "$*"; exit 1; }
 
@@ -400,30 +393,16 @@ for ((r = 1; r <= rounds; r++)); do
 		wait_for 30 no_pod_jobs
 	fi
 	# every folder goes with its pod (the records are gone already, their
-	# folders follow at once). Known to fail (TODO, see tests/soak.md): a
-	# create killed before its record was written leaves a folder start-up
-	# does not know; a deleted pod's folder is removed while its cancelled
-	# job still writes run-*.status, and rm -rf fails with ENOTEMPTY.
-	if wait_for 2 no_folders; then
+	# folders follow at once). A job cancelled while it was being
+	# launched is COMPLETING for a while, and from Slurm 23.02 on its
+	# slurmstepd recreates a missing output folder: the folder goes only
+	# once the job has let go (ilk_job_info.settling, ABI 1.4).
+	if wait_for 10 no_folders; then
 		t_ok "round $r: DataRootFolder is empty"
 	else
 		left=$(ls -A "$SC_DATA")
 		tot_leftdirs=$((tot_leftdirs + $(wc -w <<<"$left")))
-		# Known (TODO, tests/soak.md cause 3): from Slurm 23.02 on,
-		# slurmstepd creates a missing output directory, so a job
-		# cancelled while it was being launched recreates its deleted
-		# pod's folder with job.out (and what its script wrote before
-		# the kill reached it).
-		recreated=1
-		for d in $left; do
-			[[ -e $SC_DATA/$d/job.out ]] || recreated=''
-		done
-		if [[ -n $recreated ]] && slurmd_at_least 23 2; then
-			t_todo "round $r: DataRootFolder is empty" \
-				"slurmstepd recreated a deleted pod's folder for job.out"
-		else
-			t_fail "round $r: DataRootFolder is empty"
-		fi
+		t_fail "round $r: DataRootFolder is empty"
 		for d in $left; do
 			t_diag "left: $d: $(ls -A "$SC_DATA/$d" | tr '\n' ' ')"
 		done
