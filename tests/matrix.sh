@@ -15,7 +15,7 @@
 #
 # The last line is always "N passed, N failed" (that of the run in the root,
 # or "0 passed, 1 failed" when the root could not be made); exit status 0
-# only when everything passed. TESTS, TEST_TIMEOUT and KEEP_TMP are passed
+# only when everything passed. TESTS, TEST_TIMEOUT, KEEP_TMP, SOAK and SOAK_ROUNDS are passed
 # on to the run in the root (KEEP_TMP also keeps the overlay's files).
 set -euo pipefail
 
@@ -39,7 +39,7 @@ t_root=$((SECONDS - t0))
 
 binds=(--bind "$src:/src")
 envs=()
-for v in TESTS TEST_TIMEOUT KEEP_TMP; do
+for v in TESTS TEST_TIMEOUT KEEP_TMP SOAK SOAK_ROUNDS; do
 	[[ -z ${!v:-} ]] || envs+=(--env "$v=${!v}")
 done
 # The test cluster in the root picks its ports under the same lock as
