@@ -103,7 +103,15 @@ for ((i = 0; i < n; i++)); do env+=("$1"); shift; done
 # Not exec: PID 1 stays a shell that reaps orphans (daemons started by CMD)
 # and its exit ends the namespace.
 rc=0
-chroot "$m" /usr/bin/env -i "${env[@]}" /bin/sh -c '"'"'cd "$1" && shift && exec "$@"'"'"' sh "$cwd" "$@" || rc=$?
+# pivot_root, not chroot: a chrooted process may not make a user
+# namespace (bubblewrap as a tenant, test 0360), a process whose root is
+# its mount namespace'"'"'s own may. The host'"'"'s tree is detached after.
+mkdir -p "$m/.oldroot"
+cd "$m"
+pivot_root . .oldroot
+umount -l /.oldroot
+cd /
+/usr/bin/env -i "${env[@]}" /bin/sh -c '"'"'cd "$1" && shift && exec "$@"'"'"' sh "$cwd" "$@" || rc=$?
 exit "$rc"
 '
 # In the background so that a signal to this script runs its trap at once:
