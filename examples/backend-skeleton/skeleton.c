@@ -249,7 +249,9 @@ static void info(const struct job *j, struct ilk_job_info *r)
 	r->submit_time = j->submit_time;
 	r->start_time = j->submit_time;
 	r->end_time = j->end_time;
-	r->user_id = j->user_id; /* ABI 1.3: the host checks it before a cancel */
+#if ILK_PLUGIN_ABI_MINOR >= 3 /* built against an older header: not known */
+	r->user_id = j->user_id; /* the host checks it before a cancel */
+#endif
 	snprintf(r->state, sizeof(r->state), "%s",
 		 !j->done ? "RUNNING" : j->exit_code ? "FAILED" : "COMPLETED");
 }
